@@ -1,0 +1,224 @@
+#include "fusefs/daemon.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <fuse_lowlevel.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdarg>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+
+#include "fusefs/filesystem.hpp"
+#include "fusefs/mountpoint.hpp"
+#include "store/paths.hpp"
+#include "store/store.hpp"
+
+namespace gcfs::fusefs {
+
+namespace {
+
+// libfuse reports through fuse_log; before the mount works its last error is
+// kept for our one-line message, afterwards everything goes to spdlog.
+std::mutex fuse_log_mu;
+std::string fuse_last_error;
+bool fuse_log_to_spdlog = false;
+
+void fuse_log_sink(enum fuse_log_level level, const char* fmt, va_list ap) {
+  char buf[1024];
+  vsnprintf(buf, sizeof(buf), fmt, ap);
+  std::string msg(buf);
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == '\r')) msg.pop_back();
+  std::lock_guard lock(fuse_log_mu);
+  if (!fuse_log_to_spdlog) {
+    if (level <= FUSE_LOG_ERR) fuse_last_error = msg;
+    return;
+  }
+  spdlog::level::level_enum l = level <= FUSE_LOG_ERR       ? spdlog::level::err
+                                : level <= FUSE_LOG_WARNING ? spdlog::level::warn
+                                : level <= FUSE_LOG_INFO    ? spdlog::level::info
+                                                            : spdlog::level::debug;
+  spdlog::log(l, "libfuse: {}", msg);
+}
+
+std::string take_fuse_error() {
+  std::lock_guard lock(fuse_log_mu);
+  std::string e = fuse_last_error.empty() ? "libfuse refused" : fuse_last_error;
+  fuse_last_error.clear();
+  return e;
+}
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "gocachefs: error: %s\n", message.c_str());
+  spdlog::error("{}", message);
+  return 1;
+}
+
+// Forks; the parent waits until the child says the mount works (exit 0) or
+// the child exits (its status). Returns the fd the child reports on, or -1
+// in the parent's place never (the parent exits here).
+int daemonize() {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return -1;
+  pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid > 0) {
+    close(fds[1]);
+    char c = 0;
+    ssize_t n;
+    do n = ::read(fds[0], &c, 1);
+    while (n < 0 && errno == EINTR);
+    if (n == 1 && c == '1') _exit(0);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+  }
+  close(fds[0]);
+  setsid();
+  return fds[1];
+}
+
+void detach(int ready_fd) {
+  if (ready_fd < 0) return;
+  int devnull = open("/dev/null", O_RDWR);
+  if (devnull >= 0) {
+    dup2(devnull, 0);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    if (devnull > 2) close(devnull);
+  }
+  char c = '1';
+  if (::write(ready_fd, &c, 1) != 1) { /* the parent is gone: nothing to tell */
+  }
+  close(ready_fd);
+}
+
+Status setup_logging(const DaemonOptions& o) {
+  auto level = spdlog::level::from_str(o.log_level);
+  std::shared_ptr<spdlog::logger> logger;
+  try {
+    if (o.log_file.empty()) {
+      logger = std::make_shared<spdlog::logger>("gocachefs",
+                                                std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    } else {
+      logger = std::make_shared<spdlog::logger>(
+          "gocachefs", std::make_shared<spdlog::sinks::basic_file_sink_mt>(o.log_file));
+    }
+  } catch (const spdlog::spdlog_ex& e) {
+    return Error(Errc::io, fmt::format("cannot open log file {}: {}", o.log_file, e.what()));
+  }
+  logger->set_level(level);
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+  return Status::ok();
+}
+
+std::string store_error(const std::string& dir, const Error& e) {
+  return e.message().empty() ? fmt::format("store {}: {}", dir, errc_name(e.code())) : e.message();
+}
+
+}  // namespace
+
+int run_daemon(DaemonOptions o) {
+  std::error_code ec;
+  o.mountpoint = std::filesystem::absolute(o.mountpoint, ec).lexically_normal().string();
+  if (!o.mountpoint.empty() && o.mountpoint.size() > 1 && o.mountpoint.back() == '/') {
+    o.mountpoint.pop_back();
+  }
+  if (o.store_dir.empty()) o.store_dir = default_store_dir();
+  o.store_dir = std::filesystem::absolute(o.store_dir, ec).lexically_normal().string();
+  fuse_set_log_func(fuse_log_sink);
+  spdlog::set_level(spdlog::level::off);  // nothing but our one line until logging is set up
+
+  if (Status s = check_mountpoint(o.mountpoint); !s) return fail(s.error().message());
+  if (!o.ns.empty() && !valid_namespace_name(o.ns)) {
+    return fail(
+        fmt::format("invalid namespace name '{}': 1-64 printable characters, no '/', "
+                    "not '.' or '..'",
+                    o.ns));
+  }
+
+  int ready_fd = -1;
+  if (!o.foreground) {
+    // Fork before RocksDB starts its threads; the parent returns only once
+    // the mount works, with the child's error otherwise.
+    ready_fd = daemonize();
+    if (ready_fd < 0) return fail(fmt::format("cannot daemonize: {}", std::strerror(errno)));
+    if (chdir("/") != 0) { /* paths are absolute already */
+    }
+  }
+
+  StoreOptions so;
+  so.path = o.store_dir;
+  auto store = open_rocks_store(so);
+  if (!store) return fail(store_error(o.store_dir, store.error()));
+  if (o.log_file.empty() && !o.foreground) o.log_file = o.store_dir + "/gocachefs.log";
+  if (Status s = setup_logging(o); !s) return fail(s.error().message());
+
+  NsId single_ns = 0;
+  if (!o.ns.empty()) {
+    auto ns = (*store)->find_namespace(o.ns);
+    if (!ns && ns.code() == Errc::not_found) {
+      ns = (*store)->create_namespace(o.ns, 0755, Credentials{getuid(), getgid()});
+    }
+    if (!ns) return fail(fmt::format("namespace '{}': {}", o.ns, ns.error().message()));
+    single_ns = ns->id;
+  }
+
+  FsOptions fo;
+  fo.cache_timeout = o.cache_timeout;
+  fo.single_ns = single_ns;
+  Filesystem fs(**store, fo);
+
+  std::vector<std::string> argv_s = {"gocachefs", "-o",
+                                     "default_permissions,fsname=gocachefs,subtype=gocachefs"};
+  for (const auto& opt : o.fuse_options) {
+    argv_s.push_back("-o");
+    argv_s.push_back(opt);
+  }
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
+  fuse_session* se =
+      fuse_session_new(&args, &Filesystem::operations(), sizeof(fuse_lowlevel_ops), &fs);
+  if (!se) return fail(fmt::format("invalid FUSE options: {}", take_fuse_error()));
+  if (fuse_set_signal_handlers(se) != 0) {
+    fuse_session_destroy(se);
+    return fail("cannot install signal handlers");
+  }
+  if (fuse_session_mount(se, o.mountpoint.c_str()) != 0) {
+    fuse_remove_signal_handlers(se);
+    fuse_session_destroy(se);
+    return fail(fmt::format("cannot mount on {}: {}", o.mountpoint, take_fuse_error()));
+  }
+  fs.set_session(se);
+  {
+    std::lock_guard lock(fuse_log_mu);
+    fuse_log_to_spdlog = true;
+  }
+  spdlog::info("mounted {} on {} (store {}{})", o.ns.empty() ? "namespaces" : "namespace " + o.ns,
+               o.mountpoint, o.store_dir, o.foreground ? ", foreground" : "");
+  detach(ready_fd);
+
+  fuse_loop_config* cfg = fuse_loop_cfg_create();
+  fuse_loop_cfg_set_clone_fd(cfg, 0);
+  fuse_loop_cfg_set_idle_threads(cfg, 8);
+  int rc = fuse_session_loop_mt(se, cfg);
+  fuse_loop_cfg_destroy(cfg);
+
+  fuse_session_unmount(se);
+  fuse_remove_signal_handlers(se);
+  fuse_session_destroy(se);  // runs destroy(): pending writes are committed
+  store->reset();            // closes RocksDB
+  spdlog::info("unmounted {}", o.mountpoint);
+  spdlog::shutdown();
+  return rc < 0 ? 1 : 0;
+}
+
+}  // namespace gcfs::fusefs

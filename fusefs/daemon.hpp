@@ -1,0 +1,32 @@
+// The gocachefs daemon: checks its inputs, opens the store, mounts, serves
+// until unmounted or signalled, and shuts down cleanly.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace gcfs::fusefs {
+
+struct DaemonOptions {
+  std::string mountpoint;
+  // Default: default_store_dir().
+  std::string store_dir;
+  // Mount this namespace as the root; empty: a directory per namespace.
+  std::string ns;
+  // Default: false (daemonize once the mount works).
+  bool foreground = false;
+  // Extra FUSE mount options (-o).
+  std::vector<std::string> fuse_options;
+  // trace, debug, info, warn, error, off. Default: info.
+  std::string log_level = "info";
+  // Default: stderr in the foreground, STORE/gocachefs.log otherwise.
+  std::string log_file;
+  // Kernel cache timeout for entries and attributes, seconds. Default: 86400.
+  double cache_timeout = 86400.0;
+};
+
+// Runs the daemon; returns the process exit status. Startup errors are one
+// line on stderr, "gocachefs: error: ...", and exit status 1.
+int run_daemon(DaemonOptions options);
+
+}  // namespace gcfs::fusefs

@@ -1,0 +1,120 @@
+// The gocachefs FUSE filesystem: the state the operation handlers share.
+//
+// Each handler in ops_*.cpp unpacks its request, calls the store (through
+// this class's helpers), and replies exactly once, after unlocking.
+#pragma once
+
+#include <fuse_lowlevel.h>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "fusefs/ino_map.hpp"
+#include "fusefs/node_table.hpp"
+#include "store/store.hpp"
+
+namespace gcfs::fusefs {
+
+struct FsOptions {
+  // How long the kernel may trust entries, negative entries and attributes.
+  // Safe to be long: every change passes through this daemon, which
+  // invalidates the kernel's view when it changes something on its own.
+  // Default: 86400 s.
+  double cache_timeout = 86400.0;
+  // Mount one namespace as the root (0: every root directory is a namespace).
+  // Default: 0.
+  NsId single_ns = 0;
+  // Largest write the kernel sends (libfuse 3.14 caps it at 1 MiB).
+  // Default: 1 MiB.
+  uint32_t max_write = 1 << 20;
+};
+
+// A handle of an open regular file (fuse_file_info::fh).
+struct FileHandle {
+  Node* node;
+  bool writable;
+};
+
+class Filesystem {
+ public:
+  Filesystem(Store& store, FsOptions options);
+
+  static const fuse_lowlevel_ops& operations();
+
+  void set_session(fuse_session* se) { session_ = se; }
+  // Commits every pending write: called when the session ends.
+  void shutdown();
+
+  Store& store() { return store_; }
+  const FsOptions& options() const { return options_; }
+  const InoMap& inos() const { return inos_; }
+  NodeTable& nodes() { return nodes_; }
+
+  // Fills a FUSE entry for (ns, attr) and takes a kernel reference.
+  void make_entry(NsId ns, const Attr& attr, fuse_entry_param* e);
+  void fill_stat(NsId ns, const Attr& attr, struct stat* st) const;
+  // Attributes of the virtual root of a multi-namespace mount.
+  Attr virtual_root_attr();
+  // The attributes as the kernel should see them: with pending writes applied.
+  Result<Attr> current_attr(fuse_ino_t fino, NodeId id);
+  void apply_pending(fuse_ino_t fino, Attr& attr);
+  // Commits `node`'s pending write (caller holds node.mu).
+  Status commit_locked(Node& node);
+  // Frees an unlinked inode once nothing refers to it.
+  void purge(NodeId id);
+  // Called after the store orphaned `ino`: purge now or when the kernel forgets.
+  void orphaned(NsId ns, Ino ino);
+
+ private:
+  Store& store_;
+  FsOptions options_;
+  InoMap inos_;
+  NodeTable nodes_;
+  fuse_session* session_ = nullptr;
+  Timespec mount_time_;
+};
+
+Timespec now_timespec();
+
+// Reply helpers shared by the handlers.
+void reply_err(fuse_req_t req, const Error& e);
+void reply_attr(fuse_req_t req, Filesystem& fs, NsId ns, const Attr& attr);
+void reply_entry(fuse_req_t req, Filesystem& fs, NsId ns, const Attr& attr);
+Filesystem& fs_of(fuse_req_t req);
+Credentials creds_of(fuse_req_t req);
+
+// Operation families, each in its own file; ops_table.cpp wires them up.
+namespace ops {
+void init(void* userdata, fuse_conn_info* conn);
+void destroy(void* userdata);
+void lookup(fuse_req_t req, fuse_ino_t parent, const char* name);
+void forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup);
+void forget_multi(fuse_req_t req, size_t count, fuse_forget_data* forgets);
+void getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+void setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info* fi);
+void readlink(fuse_req_t req, fuse_ino_t ino);
+void mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev);
+void mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode);
+void symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name);
+void unlink(fuse_req_t req, fuse_ino_t parent, const char* name);
+void rmdir(fuse_req_t req, fuse_ino_t parent, const char* name);
+void rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
+            const char* newname, unsigned int flags);
+void link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* newname);
+void create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi);
+void open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+void read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi);
+void write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t off,
+           fuse_file_info* fi);
+void flush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+void release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+void fsync(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_info* fi);
+void opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+void readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi);
+void readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi);
+void releasedir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+void statfs(fuse_req_t req, fuse_ino_t ino);
+}  // namespace ops
+
+}  // namespace gcfs::fusefs

@@ -1,0 +1,85 @@
+// In-memory state of the inodes the kernel currently references.
+//
+// Only inodes with a kernel lookup count or an open handle are here, so the
+// table is bounded by the kernel's inode cache, not by the store's size.
+//
+// Lock order: NodeTable::mu_ before Node::mu (never the reverse); no store
+// call is made while NodeTable::mu_ is held.
+#pragma once
+
+#include <fuse_lowlevel.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+
+#include "fusefs/ino_map.hpp"
+#include "store/pending_write.hpp"
+
+namespace gcfs::fusefs {
+
+struct Node {
+  explicit Node(fuse_ino_t f, NodeId i) : fino(f), id(i) {}
+  const fuse_ino_t fino;
+  const NodeId id;
+
+  // Guarded by NodeTable::mu_.
+  uint64_t nlookup = 0;
+  uint32_t opens = 0;
+  bool orphan = false;  // unlinked in the store; purge when unreferenced
+
+  // Serializes writes, truncates and commits of this file; guards `pending`.
+  std::mutex mu;
+  std::unique_ptr<PendingWrite> pending;
+  uint32_t writers = 0;  // open handles with write access (guarded by mu)
+  // Lets readers skip `mu` when nothing is pending (the common case).
+  std::atomic<bool> has_pending{false};
+  // Size of the uncommitted content, -1 when clean: getattr reads it without
+  // waiting for a commit in progress.
+  std::atomic<int64_t> dirty_size{-1};
+
+  // Refreshes the two atomics from `pending` (caller holds mu).
+  void publish() {
+    has_pending.store(pending != nullptr, std::memory_order_release);
+    dirty_size.store(pending && pending->dirty() ? static_cast<int64_t>(pending->size()) : -1,
+                     std::memory_order_release);
+  }
+};
+
+class NodeTable {
+ public:
+  // Adds one kernel reference (an entry reply), creating the node if needed.
+  Node* ref(fuse_ino_t fino, NodeId id);
+  // Takes `n` kernel references away (forget). Returns true if the node was
+  // an orphan that nothing references any more: the caller purges it.
+  bool forget(fuse_ino_t fino, uint64_t n, NodeId* id_out);
+  // Open handles keep a node alive independently of lookups.
+  Node* open(fuse_ino_t fino, NodeId id);
+  bool close(Node* node, NodeId* id_out);
+  // Marks a node unlinked. Returns false if the kernel holds no reference
+  // (the caller purges at once).
+  bool mark_orphan(fuse_ino_t fino);
+  // Only for the inode a request is about: the kernel pins it meanwhile.
+  Node* find(fuse_ino_t fino);
+  // The size of the file's uncommitted content, if it has any. Safe for any
+  // inode: looks the node up and reads it under the table lock.
+  std::optional<uint64_t> pending_size(fuse_ino_t fino);
+  // Calls f on every node (shutdown: commit what is pending).
+  void for_each(const std::function<void(Node&)>& f);
+  size_t size();
+
+ private:
+  bool unreferenced_orphan(const Node& n) const {
+    return n.nlookup == 0 && n.opens == 0 && n.orphan;
+  }
+  void erase_if_unused(fuse_ino_t fino, const Node& n);
+
+  std::mutex mu_;
+  std::unordered_map<fuse_ino_t, std::unique_ptr<Node>> nodes_;
+};
+
+}  // namespace gcfs::fusefs

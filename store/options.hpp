@@ -1,0 +1,56 @@
+// Store configuration. Plain struct; every field says its default.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace gcfs {
+
+struct StoreOptions {
+  // Directory holding the RocksDB files. Created if missing.
+  // Default: none (required).
+  std::string path;
+
+  // Size of the unit a file's data is split into, compressed and checksummed.
+  // Fixed when the store is created (recorded in the store; a different value
+  // on reopen is ignored in favour of the recorded one).
+  // Default: 128 KiB.
+  uint32_t chunk_size = 128 * 1024;
+
+  // Files up to this size keep their data inside the inode record, so a
+  // getattr + read of a small file is one point read.
+  // Default: 4 KiB.
+  uint32_t inline_max = 4096;
+
+  // Values at least this large go to RocksDB blob files, out of the LSM tree,
+  // so compactions do not rewrite file data.
+  // Default: 8 KiB.
+  uint32_t min_blob_size = 8 * 1024;
+
+  // Largest file the store accepts (EFBIG beyond).
+  // Default: 64 GiB.
+  uint64_t max_file_size = uint64_t{64} << 30;
+
+  // Refuse writes (ENOSPC) when the store's disk would have less than this
+  // many bytes free after the write, so RocksDB never hits a full disk mid-way.
+  // Default: 16 MiB.
+  uint64_t reserve_bytes = uint64_t{16} << 20;
+
+  // RocksDB block cache for metadata and small files.
+  // Default: 64 MiB.
+  uint64_t block_cache_bytes = uint64_t{64} << 20;
+
+  // Memtable budget per column family.
+  // Default: 32 MiB.
+  uint64_t write_buffer_bytes = uint64_t{32} << 20;
+
+  // Open without writing anything (gocachectl inspection).
+  // Default: false.
+  bool read_only = false;
+
+  // Create the store if it does not exist.
+  // Default: true.
+  bool create_if_missing = true;
+};
+
+}  // namespace gcfs

@@ -1,0 +1,206 @@
+// RocksDB implementation of Store. Private to store/: only store.hpp (and
+// testing.hpp for tests) are seen by other directories.
+//
+// Lock order: admin_mu_ (namespace create/drop/rename) -> NsState::mu
+// (mutations of one namespace) -> map_mu_ (the id/name maps). Reads take no
+// lock beyond a brief shared map_mu_ to find their namespace.
+#pragma once
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "store/inode_record.hpp"
+#include "store/store.hpp"
+
+namespace gcfs {
+
+// One open namespace. Handed out as shared_ptr so a concurrent drop is safe:
+// the family handle is destroyed when the last user lets go.
+struct NsState {
+  NsState(rocksdb::DB* db, NsId id, rocksdb::ColumnFamilyHandle* cf) : db(db), id(id), cf(cf) {}
+  ~NsState();
+  NsState(const NsState&) = delete;
+  NsState& operator=(const NsState&) = delete;
+
+  rocksdb::DB* const db;
+  const NsId id;
+  rocksdb::ColumnFamilyHandle* const cf;
+  std::mutex mu;         // held around read-current-state + build batch + write
+  bool dropped = false;  // guarded by mu
+  Ino next_ino = 0;      // guarded by mu; mirrors the `N` key
+};
+
+// Signed changes to the `S` counters, merged in the mutation's batch.
+struct Deltas {
+  int64_t files = 0;
+  int64_t dirs = 0;
+  int64_t symlinks = 0;
+  int64_t logical = 0;
+  int64_t stored = 0;
+  int64_t orphans = 0;
+  void add_to(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* cf) const;
+};
+
+class RocksStore;
+
+// One mutation of a namespace, built under NsState::mu: caches the inode
+// records it reads and modifies, collects the batch and the counter deltas,
+// and writes it all as one WriteBatch.
+class Txn {
+ public:
+  Txn(RocksStore& store, NsState& ns) : store_(store), ns_(ns) {}
+  // The current record (not_found if absent); modify it in place, then mark().
+  Result<InodeRecord*> inode(Ino ino);
+  void mark(Ino ino);   // write the cached record back
+  void erase(Ino ino);  // delete the inode key
+  void put_new(Ino ino, InodeRecord rec);
+  // Point read of another key in the namespace (nullopt when absent).
+  Result<std::optional<std::string>> get(std::string_view key);
+  rocksdb::WriteBatch& batch() { return batch_; }
+  rocksdb::ColumnFamilyHandle* cf() const { return ns_.cf; }
+  NsState& ns() { return ns_; }
+  Deltas deltas;
+  uint64_t data_bytes = 0;  // file data the batch adds, for the space check
+  Status write(std::string_view what);
+
+ private:
+  enum class Mark { clean, put, erase };
+  struct Entry {
+    InodeRecord rec;
+    Mark mark = Mark::clean;
+  };
+  RocksStore& store_;
+  NsState& ns_;
+  std::map<Ino, Entry> cache_;
+  rocksdb::WriteBatch batch_;
+};
+
+// The content a commit or truncate installs: new size, the committed bytes
+// still valid, and the dirty chunks already encoded ("" = hole).
+struct ContentChange {
+  uint64_t size = 0;
+  uint64_t base_valid = 0;
+  std::map<uint64_t, std::string> encoded;
+};
+
+class RocksStore final : public Store {
+ public:
+  static Result<std::unique_ptr<RocksStore>> open(const StoreOptions& options);
+  ~RocksStore() override;
+
+  Result<std::vector<NsInfo>> list_namespaces() override;
+  Result<NsInfo> find_namespace(std::string_view name) override;
+  Result<NsInfo> create_namespace(std::string_view name, uint32_t mode, Credentials owner) override;
+  Status drop_namespace(std::string_view name) override;
+  Status rename_namespace(std::string_view from, std::string_view to) override;
+  Result<NsStats> stats(NsId ns) override;
+  Result<NsStats> recount(NsId ns) override;
+  StoreUsage usage() override;
+
+  Result<Attr> getattr(NsId ns, Ino ino) override;
+  Result<Attr> lookup(NsId ns, Ino parent, std::string_view name) override;
+  Result<Attr> mknode(NsId ns, Ino parent, std::string_view name, uint32_t mode, Credentials owner,
+                      Timespec now, std::string_view target) override;
+  Result<std::string> readlink(NsId ns, Ino ino) override;
+  Result<Ino> unlink(NsId ns, Ino parent, std::string_view name, Timespec now) override;
+  Status rmdir(NsId ns, Ino parent, std::string_view name, Timespec now) override;
+  Result<std::optional<Ino>> rename(NsId ns, Ino parent, std::string_view name, Ino new_parent,
+                                    std::string_view new_name, unsigned flags,
+                                    Timespec now) override;
+  Result<Attr> setattr(NsId ns, Ino ino, const SetAttr& sa) override;
+  Status purge(NsId ns, Ino ino) override;
+  Status readdir(NsId ns, Ino dir, uint64_t from_cookie,
+                 const std::function<bool(const DirEntry&)>& emit) override;
+
+  Result<size_t> read(NsId ns, Ino ino, uint64_t off, std::span<char> out) override;
+  Result<std::unique_ptr<PendingWrite>> begin_write(NsId ns, Ino ino) override;
+  Result<Attr> commit(PendingWrite& pw, Timespec now) override;
+  Status sync() override;
+  uint32_t chunk_size() const override { return chunk_size_; }
+
+  // Test hooks (store/testing.hpp): raw access to a namespace's family.
+  Status put_raw(NsId ns, std::string_view key, std::string_view value);
+  Result<std::optional<std::string>> get_raw(NsId ns, std::string_view key);
+
+ private:
+  friend class Txn;
+  explicit RocksStore(const StoreOptions& options);
+
+  // rocks_open.cpp
+  Status open_db();
+  Status load_format();
+  Status load_namespaces();
+  Status purge_leftover_orphans();
+  rocksdb::ColumnFamilyOptions family_options();
+
+  // rocks_util.cpp
+  Result<std::shared_ptr<NsState>> ns_state(NsId ns);
+  // Takes the namespace's mutation lock; not_found if it was dropped.
+  Result<std::unique_lock<std::mutex>> lock_ns(NsState& ns);
+  Status check_writable() const;
+  Status check_space(uint64_t bytes) const;
+  Status write_batch(rocksdb::WriteBatch& batch, std::string_view what);
+  Error map_error(const rocksdb::Status& s, std::string_view what) const;
+  Result<InodeRecord> read_inode(NsState& ns, const rocksdb::Snapshot* snap, Ino ino);
+
+  // rocks_files.cpp
+  ContentChange encode_pending(const PendingWrite& pw) const;
+  Status apply_content(Txn& t, Ino ino, InodeRecord& rec, const ContentChange& cc);
+  Result<std::vector<uint32_t>> load_map(Txn& t, Ino ino);
+  Result<std::string> current_chunk0(Txn& t, Ino ino, const InodeRecord& rec);
+  // Fills `dst` (the file's bytes from `off`, within its size) from chunks.
+  Status read_chunks(NsState& ns, const rocksdb::Snapshot* snap, Ino ino, uint64_t off,
+                     std::span<char> dst);
+
+  // rocks_accounting.cpp
+  Result<NsStats> read_counters(NsState& ns);
+
+  StoreOptions opts_;
+  uint32_t chunk_size_ = 0;
+  uint32_t inline_max_ = 0;
+  rocksdb::DB* db_ = nullptr;
+  rocksdb::ColumnFamilyHandle* default_cf_ = nullptr;
+  std::shared_ptr<rocksdb::Cache> block_cache_;
+  std::shared_ptr<rocksdb::MergeOperator> merge_op_;
+  std::atomic<bool> needs_resume_{false};
+
+  std::mutex admin_mu_;  // serializes namespace create/drop/rename
+  NsId next_ns_ = 1;     // guarded by admin_mu_
+
+  std::shared_mutex map_mu_;
+  std::map<NsId, std::shared_ptr<NsState>> by_id_;    // guarded by map_mu_
+  std::map<std::string, NsId, std::less<>> by_name_;  // guarded by map_mu_
+};
+
+// RAII snapshot so a multi-key read sees one committed version.
+class SnapshotGuard {
+ public:
+  explicit SnapshotGuard(rocksdb::DB* db) : db_(db), snap_(db->GetSnapshot()) {}
+  ~SnapshotGuard() { db_->ReleaseSnapshot(snap_); }
+  SnapshotGuard(const SnapshotGuard&) = delete;
+  SnapshotGuard& operator=(const SnapshotGuard&) = delete;
+  const rocksdb::Snapshot* get() const { return snap_; }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snap_;
+};
+
+// Name checks shared by the directory operations.
+Status check_entry_name(std::string_view name);
+// Whether directory `dir` has any entry (read in the current state).
+Result<bool> dir_has_entries(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, Ino dir);
+// Drops one link of a non-directory; at zero links it becomes an orphan
+// (`O` key, counted in orphans instead of files/symlinks).
+void drop_link(Txn& t, Ino ino, InodeRecord& rec, Timespec now);
+
+}  // namespace gcfs

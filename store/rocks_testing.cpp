@@ -1,0 +1,44 @@
+// Test hooks of store/testing.hpp.
+#include <fmt/format.h>
+
+#include "store/rocks_store.hpp"
+#include "store/testing.hpp"
+
+namespace gcfs {
+
+Status RocksStore::put_raw(NsId id, std::string_view key, std::string_view value) {
+  auto state = ns_state(id);
+  if (!state) return state.status();
+  rocksdb::WriteBatch batch;
+  batch.Put((*state)->cf, key, value);
+  return write_batch(batch, "raw test write");
+}
+
+Result<std::optional<std::string>> RocksStore::get_raw(NsId id, std::string_view key) {
+  auto state = ns_state(id);
+  if (!state) return state.status();
+  std::string v;
+  auto s = db_->Get(rocksdb::ReadOptions(), (*state)->cf, key, &v);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return map_error(s, "raw test read");
+  return std::optional<std::string>(std::move(v));
+}
+
+namespace testing {
+
+static RocksStore* rocks(Store& store) { return dynamic_cast<RocksStore*>(&store); }
+
+Status put_raw(Store& store, NsId ns, std::string_view key, std::string_view value) {
+  auto* r = rocks(store);
+  if (r == nullptr) return Error(Errc::not_supported, "not a RocksDB store");
+  return r->put_raw(ns, key, value);
+}
+
+Result<std::optional<std::string>> get_raw(Store& store, NsId ns, std::string_view key) {
+  auto* r = rocks(store);
+  if (r == nullptr) return Error(Errc::not_supported, "not a RocksDB store");
+  return r->get_raw(ns, key);
+}
+
+}  // namespace testing
+}  // namespace gcfs

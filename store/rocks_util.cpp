@@ -1,0 +1,150 @@
+// Shared plumbing of RocksStore: finding a namespace, locking it, mapping
+// RocksDB errors, the free-space check and writing a batch.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <sys/statvfs.h>
+
+#include "store/keys.hpp"
+#include "store/rocks_store.hpp"
+
+namespace gcfs {
+
+NsState::~NsState() { db->DestroyColumnFamilyHandle(cf); }
+
+Status check_entry_name(std::string_view name) {
+  if (name.size() > kMaxNameLen) {
+    return Error(Errc::name_too_long, fmt::format("name of {} bytes", name.size()));
+  }
+  if (name.empty() || name == "." || name == ".." ||
+      name.find_first_of(std::string_view("/\0", 2)) != std::string_view::npos) {
+    return Error(Errc::invalid, "invalid entry name");
+  }
+  return Status::ok();
+}
+
+Result<std::shared_ptr<NsState>> RocksStore::ns_state(NsId ns) {
+  std::shared_lock lock(map_mu_);
+  auto it = by_id_.find(ns);
+  if (it == by_id_.end()) return Error(Errc::not_found, fmt::format("no namespace {}", ns));
+  return it->second;
+}
+
+Result<std::unique_lock<std::mutex>> RocksStore::lock_ns(NsState& ns) {
+  if (auto s = check_writable(); !s) return s;
+  std::unique_lock lock(ns.mu);
+  if (ns.dropped) return Error(Errc::not_found, fmt::format("namespace {} was dropped", ns.id));
+  return lock;
+}
+
+Status RocksStore::check_writable() const {
+  if (opts_.read_only) return Error(Errc::read_only, "store opened read-only");
+  return Status::ok();
+}
+
+Status RocksStore::check_space(uint64_t bytes) const {
+  if (bytes == 0) return Status::ok();
+  struct statvfs vfs {};
+  if (::statvfs(opts_.path.c_str(), &vfs) != 0) return Status::ok();  // cannot tell: let it try
+  const uint64_t free = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  if (bytes > free || free - bytes < opts_.reserve_bytes) {
+    return Error(Errc::no_space, fmt::format("store disk has {} bytes free; writing {} would leave "
+                                             "less than the {} bytes reserve",
+                                             free, bytes, opts_.reserve_bytes));
+  }
+  return Status::ok();
+}
+
+Error RocksStore::map_error(const rocksdb::Status& s, std::string_view what) const {
+  Errc code = Errc::io;
+  if (s.IsNoSpace()) {
+    code = Errc::no_space;
+  } else if (s.IsCorruption()) {
+    code = Errc::corrupt;
+  } else if (s.IsNotFound() || s.IsPathNotFound()) {
+    code = Errc::not_found;
+  } else if (s.IsInvalidArgument()) {
+    code = Errc::invalid;
+  } else if (s.IsNotSupported()) {
+    code = Errc::not_supported;
+  }
+  return Error(code, fmt::format("{}: {}", what, s.ToString()));
+}
+
+Status RocksStore::write_batch(rocksdb::WriteBatch& batch, std::string_view what) {
+  // After a failed write (e.g. a full disk) RocksDB may stop in a background
+  // error state; try to resume so the store recovers once space is freed.
+  if (needs_resume_.exchange(false)) {
+    auto r = db_->Resume();
+    if (!r.ok()) {
+      needs_resume_ = true;
+      spdlog::error("store {}: cannot resume writes: {}", opts_.path, r.ToString());
+      return map_error(r, what);
+    }
+  }
+  auto s = db_->Write(rocksdb::WriteOptions(), &batch);
+  if (!s.ok()) {
+    needs_resume_ = true;
+    spdlog::error("store {}: {} failed: {}", opts_.path, what, s.ToString());
+    return map_error(s, what);
+  }
+  return Status::ok();
+}
+
+Result<InodeRecord> RocksStore::read_inode(NsState& ns, const rocksdb::Snapshot* snap, Ino ino) {
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snap;
+  rocksdb::PinnableSlice v;
+  auto s = db_->Get(ro, ns.cf, keys::inode(ino), &v);
+  if (s.IsNotFound()) return Error(Errc::not_found, fmt::format("no inode {}", ino));
+  if (!s.ok()) return map_error(s, fmt::format("reading inode {}", ino));
+  auto rec = parse_inode(v.ToStringView(), ino);
+  if (!rec) spdlog::error("namespace {}: {}", ns.id, rec.error().message());
+  return rec;
+}
+
+// ---- Txn --------------------------------------------------------------------
+
+Result<InodeRecord*> Txn::inode(Ino ino) {
+  auto it = cache_.find(ino);
+  if (it != cache_.end()) {
+    if (it->second.mark == Mark::erase) return Error(Errc::not_found, "inode removed");
+    return &it->second.rec;
+  }
+  auto rec = store_.read_inode(ns_, nullptr, ino);
+  if (!rec) return rec.error();
+  return &cache_.emplace(ino, Entry{std::move(rec).value(), Mark::clean}).first->second.rec;
+}
+
+void Txn::mark(Ino ino) {
+  auto it = cache_.find(ino);
+  assert(it != cache_.end());
+  it->second.mark = Mark::put;
+}
+
+void Txn::erase(Ino ino) {
+  auto it = cache_.find(ino);
+  if (it == cache_.end()) it = cache_.emplace(ino, Entry{}).first;
+  it->second.mark = Mark::erase;
+}
+
+void Txn::put_new(Ino ino, InodeRecord rec) { cache_[ino] = Entry{std::move(rec), Mark::put}; }
+
+Result<std::optional<std::string>> Txn::get(std::string_view key) {
+  std::string v;
+  auto s = store_.db_->Get(rocksdb::ReadOptions(), ns_.cf, key, &v);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return store_.map_error(s, "reading namespace state");
+  return std::optional<std::string>(std::move(v));
+}
+
+Status Txn::write(std::string_view what) {
+  if (auto s = store_.check_space(data_bytes); !s) return s;
+  for (const auto& [ino, e] : cache_) {
+    if (e.mark == Mark::put) batch_.Put(ns_.cf, keys::inode(ino), serialize_inode(e.rec));
+    if (e.mark == Mark::erase) batch_.Delete(ns_.cf, keys::inode(ino));
+  }
+  deltas.add_to(batch_, ns_.cf);
+  return store_.write_batch(batch_, what);
+}
+
+}  // namespace gcfs

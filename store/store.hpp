@@ -1,0 +1,106 @@
+// The storage interface: namespaces of inodes, directory entries and file
+// data. Implemented over RocksDB in rocks_store.cpp; callers (fusefs, tools,
+// tests, benches) see only this header and never a RocksDB type.
+//
+// Concurrency: every method is safe to call from many threads. Mutations of
+// one namespace are serialized inside the store; reads never block on them
+// and always see a consistent state (one committed version of each file).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/options.hpp"
+#include "store/result.hpp"
+#include "store/types.hpp"
+
+namespace gcfs {
+
+class PendingWrite;
+
+// Longest name of a directory entry.
+constexpr size_t kMaxNameLen = 255;
+
+// Namespace names: 1-64 printable ASCII characters, no '/', not "." or "..".
+bool valid_namespace_name(std::string_view name);
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // ---- namespaces -------------------------------------------------------
+  virtual Result<std::vector<NsInfo>> list_namespaces() = 0;
+  virtual Result<NsInfo> find_namespace(std::string_view name) = 0;
+  // Creates the namespace and its root directory (mode is permission bits).
+  virtual Result<NsInfo> create_namespace(std::string_view name, uint32_t mode,
+                                          Credentials owner) = 0;
+  // Instant regardless of size. Operations already running on it finish or
+  // fail with not_found; later ones fail with not_found.
+  virtual Status drop_namespace(std::string_view name) = 0;
+  virtual Status rename_namespace(std::string_view from, std::string_view to) = 0;
+
+  // Inline counters: O(1).
+  virtual Result<NsStats> stats(NsId ns) = 0;
+  // Full scan of the namespace: what the inline counters must equal.
+  virtual Result<NsStats> recount(NsId ns) = 0;
+  virtual StoreUsage usage() = 0;
+
+  // ---- metadata ---------------------------------------------------------
+  virtual Result<Attr> getattr(NsId ns, Ino ino) = 0;
+  virtual Result<Attr> lookup(NsId ns, Ino parent, std::string_view name) = 0;
+  // Creates a regular file, directory or symlink (by the S_IFMT bits of
+  // `mode`); `target` is the symlink target. exists if the name is taken.
+  virtual Result<Attr> mknode(NsId ns, Ino parent, std::string_view name, uint32_t mode,
+                              Credentials owner, Timespec now, std::string_view target = {}) = 0;
+  virtual Result<std::string> readlink(NsId ns, Ino ino) = 0;
+  // Removes a non-directory entry (is_dir for a directory). The inode becomes
+  // an orphan: its data stays readable until purge(), which the caller runs
+  // once nothing refers to it any more. Returns the orphaned inode.
+  virtual Result<Ino> unlink(NsId ns, Ino parent, std::string_view name, Timespec now) = 0;
+  // Removes an empty directory (not_empty, not_dir otherwise).
+  virtual Status rmdir(NsId ns, Ino parent, std::string_view name, Timespec now) = 0;
+  // flags: 0 or RENAME_NOREPLACE (RENAME_EXCHANGE: not_supported). A replaced
+  // non-directory becomes an orphan and is returned; a replaced directory must
+  // be empty and is removed.
+  virtual Result<std::optional<Ino>> rename(NsId ns, Ino parent, std::string_view name,
+                                            Ino new_parent, std::string_view new_name,
+                                            unsigned flags, Timespec now) = 0;
+  // Applies the set fields of `sa`. A size change truncates or extends the
+  // file (extension reads as zeros) atomically.
+  virtual Result<Attr> setattr(NsId ns, Ino ino, const SetAttr& sa) = 0;
+  // Frees an orphan's inode and data. No-op (ok) for an inode that still has
+  // a name or does not exist.
+  virtual Status purge(NsId ns, Ino ino) = 0;
+  // Calls `emit` for each entry whose cookie is >= `from_cookie`, in cookie
+  // order, until it returns false. "." and ".." are not included.
+  virtual Status readdir(NsId ns, Ino dir, uint64_t from_cookie,
+                         const std::function<bool(const DirEntry&)>& emit) = 0;
+
+  // ---- data -------------------------------------------------------------
+  // Reads committed data of a regular file: up to out.size() bytes at `off`;
+  // returns the count (short at end of file). Every byte is verified against
+  // its checksum and its owning inode; corrupt otherwise.
+  virtual Result<size_t> read(NsId ns, Ino ino, uint64_t off, std::span<char> out) = 0;
+  // Starts buffering changes to a regular file (see PendingWrite).
+  virtual Result<std::unique_ptr<PendingWrite>> begin_write(NsId ns, Ino ino) = 0;
+  // Makes the pending content the file's content in one atomic batch, with
+  // the accounting, and sets mtime/ctime to `now`. Afterwards `pw` is clean
+  // and based on the new content.
+  virtual Result<Attr> commit(PendingWrite& pw, Timespec now) = 0;
+  // Makes everything committed so far survive a machine crash.
+  virtual Status sync() = 0;
+
+  virtual uint32_t chunk_size() const = 0;
+};
+
+// Opens (or creates) a RocksDB store. Errors: busy when another process holds
+// the store's lock, io / permission for an unusable directory, corrupt for a
+// damaged store.
+Result<std::unique_ptr<Store>> open_rocks_store(const StoreOptions& options);
+
+}  // namespace gcfs

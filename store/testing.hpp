@@ -1,0 +1,18 @@
+// Test-only hooks into a RocksDB store: write or read raw values of a
+// namespace's column family, bypassing every check (to simulate corruption).
+// Not for production code.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "store/store.hpp"
+
+namespace gcfs::testing {
+
+// `store` must come from open_rocks_store.
+Status put_raw(Store& store, NsId ns, std::string_view key, std::string_view value);
+Result<std::optional<std::string>> get_raw(Store& store, NsId ns, std::string_view key);
+
+}  // namespace gcfs::testing
