@@ -37,13 +37,13 @@ void Filesystem::fill_stat(NsId ns, const Attr& a, struct stat* st) const {
   st->st_ctim = {a.ctime.sec, a.ctime.nsec};
 }
 
-void Filesystem::make_entry(NsId ns, const Attr& attr, fuse_entry_param* e) {
+Node* Filesystem::make_entry(NsId ns, const Attr& attr, fuse_entry_param* e) {
   std::memset(e, 0, sizeof(*e));
   e->ino = inos_.to_fuse(ns, attr.ino);
   e->attr_timeout = options_.cache_timeout;
   e->entry_timeout = options_.cache_timeout;
   fill_stat(ns, attr, &e->attr);
-  nodes_.ref(e->ino, NodeId{ns, attr.ino});
+  return nodes_.ref(e->ino, NodeId{ns, attr.ino});
 }
 
 Attr Filesystem::virtual_root_attr() {
@@ -111,9 +111,10 @@ void reply_attr(fuse_req_t req, Filesystem& fs, NsId ns, const Attr& attr) {
   fuse_reply_attr(req, &st, fs.options().cache_timeout);
 }
 
-void reply_entry(fuse_req_t req, Filesystem& fs, NsId ns, const Attr& attr) {
+void reply_entry(fuse_req_t req, Filesystem& fs, NsId ns, const Attr& attr, bool action) {
   fuse_entry_param e;
-  fs.make_entry(ns, attr, &e);
+  Node* node = fs.make_entry(ns, attr, &e);
+  if (action) node->action.store(true, std::memory_order_relaxed);
   if (fuse_reply_entry(req, &e) != 0) {
     // The kernel did not take the reference (interrupted request): give it back.
     NodeId id;

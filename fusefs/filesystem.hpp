@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 
+#include "fusefs/activity.hpp"
 #include "fusefs/ino_map.hpp"
 #include "fusefs/node_table.hpp"
 #include "store/store.hpp"
@@ -50,9 +51,10 @@ class Filesystem {
   const FsOptions& options() const { return options_; }
   const InoMap& inos() const { return inos_; }
   NodeTable& nodes() { return nodes_; }
+  Activity& activity() { return activity_; }
 
   // Fills a FUSE entry for (ns, attr) and takes a kernel reference.
-  void make_entry(NsId ns, const Attr& attr, fuse_entry_param* e);
+  Node* make_entry(NsId ns, const Attr& attr, fuse_entry_param* e);
   void fill_stat(NsId ns, const Attr& attr, struct stat* st) const;
   // Attributes of the virtual root of a multi-namespace mount.
   Attr virtual_root_attr();
@@ -71,6 +73,7 @@ class Filesystem {
   FsOptions options_;
   InoMap inos_;
   NodeTable nodes_;
+  Activity activity_;
   fuse_session* session_ = nullptr;
   Timespec mount_time_;
 };
@@ -80,7 +83,8 @@ Timespec now_timespec();
 // Reply helpers shared by the handlers.
 void reply_err(fuse_req_t req, const Error& e);
 void reply_attr(fuse_req_t req, Filesystem& fs, NsId ns, const Attr& attr);
-void reply_entry(fuse_req_t req, Filesystem& fs, NsId ns, const Attr& attr);
+// Replies with an entry; `action` marks the node as a Go action entry.
+void reply_entry(fuse_req_t req, Filesystem& fs, NsId ns, const Attr& attr, bool action = false);
 Filesystem& fs_of(fuse_req_t req);
 Credentials creds_of(fuse_req_t req);
 

@@ -31,6 +31,8 @@ struct Node {
   uint64_t nlookup = 0;
   uint32_t opens = 0;
   bool orphan = false;  // unlinked in the store; purge when unreferenced
+  // Set once looked up under a Go action entry name: opens count as hits.
+  std::atomic<bool> action{false};
 
   // Serializes writes, truncates and commits of this file; guards `pending`.
   std::mutex mu;

@@ -62,12 +62,14 @@ void lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   if (fs.inos().is_virtual_root(parent)) return root::lookup(req, fs, name);
   NodeId p = fs.inos().from_fuse(parent);
   auto attr = fs.store().lookup(p.ns, p.ino, name);
+  bool action = is_action_name(name);
   if (!attr) {
-    if (attr.code() == Errc::not_found) return reply_negative(req, fs);
-    return reply_err(req, attr.error());
+    if (attr.code() != Errc::not_found) return reply_err(req, attr.error());
+    if (action) fs.activity().miss(p.ns);
+    return reply_negative(req, fs);
   }
   fs.apply_pending(fs.inos().to_fuse(p.ns, attr->ino), *attr);
-  reply_entry(req, fs, p.ns, *attr);
+  reply_entry(req, fs, p.ns, *attr, action);
 }
 
 void forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
