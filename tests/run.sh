@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The whole gocachefs test suite, as CI runs it (.ci/run execs this file):
+#   dependencies -> clang-format check -> build -> unit tests -> sanitizer
+#   (address+undefined) build and its unit tests -> pytest mount + e2e tests.
+# Exits non-zero if any phase fails; the last line printed is pytest's summary.
+# Usage (from anywhere): bash tests/run.sh
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+PYTHON=/usr/bin/python3        # Debian's python3, which has python3-pytest
+PYTEST_TIMEOUT=${PYTEST_TIMEOUT:-1500}   # seconds; hard stop for the pytest phase
+START=$(date +%s)
+failed=()
+
+phase() {
+  printf '\n===== [%s] (+%ss) %s =====\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(( $(date +%s) - START ))" "$*"
+}
+fail() {
+  failed+=("$1")
+  printf '!!!!! phase FAILED: %s\n' "$1"
+}
+
+# Leftovers of an interrupted pytest run (mounts under pytest's tmp dirs and
+# their daemons) would make the next run fail: clean them up, also on exit.
+cleanup_leftovers() {
+  local mp
+  awk '{ print $5 }' /proc/self/mountinfo | grep -E '^/tmp/pytest-of-[^/]+/' | sort -r |
+    while read -r mp; do
+      fusermount3 -uz "$mp" 2>/dev/null || umount -l "$mp" 2>/dev/null || true
+    done
+  local pid
+  for pid in $(pgrep -x gocachefs 2>/dev/null); do
+    if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q '/tmp/pytest-of-'; then
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+}
+trap cleanup_leftovers EXIT
+
+phase "install dependencies"
+bash tools/install-deps.sh || { fail deps; exit 1; }
+
+phase "clang-format check (store fusefs policy tools tests bench)"
+dirs=()
+for d in store fusefs policy tools tests bench; do [[ -d $d ]] && dirs+=("$d"); done
+mapfile -t sources < <(find "${dirs[@]}" -type f \( -name '*.cpp' -o -name '*.hpp' \) | sort)
+if [[ ${#sources[@]} -eq 0 ]]; then
+  echo "no C++ sources found"
+elif clang-format --dry-run --Werror "${sources[@]}"; then
+  echo "clang-format: ${#sources[@]} files formatted"
+else
+  echo "clang-format: files above are not formatted; fix with: clang-format -i <file>"
+  fail clang-format
+fi
+
+phase "build (build/, debugoptimized)"
+if ! bash tools/build.sh build; then
+  fail build
+  echo "build failed: nothing to test"
+  exit 1
+fi
+
+phase "unit tests (build/)"
+meson test -C build --print-errorlogs || fail unit-tests
+
+phase "sanitizer build (build-asan/, address+undefined)"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:halt_on_error=1:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+if bash tools/build.sh build-asan -Db_sanitize=address,undefined -Dbench=false; then
+  phase "unit tests under sanitizers (build-asan/)"
+  meson test -C build-asan --print-errorlogs --timeout-multiplier 4 || fail sanitizer-unit-tests
+else
+  fail sanitizer-build
+fi
+unset ASAN_OPTIONS UBSAN_OPTIONS
+
+cleanup_leftovers
+phase "mount + e2e tests (pytest, real daemon build/fusefs/gocachefs)"
+if [[ ${#failed[@]} -gt 0 ]]; then
+  echo "earlier phases FAILED: ${failed[*]} (running pytest anyway; the run fails)"
+else
+  echo "earlier phases passed: deps clang-format build unit-tests sanitizer-unit-tests"
+fi
+timeout --signal=TERM --kill-after=30 "$PYTEST_TIMEOUT" \
+  "$PYTHON" -m pytest -v -rfE --durations=10 tests/mount tests/e2e
+rc=$?
+if [[ $rc -ne 0 ]]; then
+  failed+=(pytest)
+  if [[ $rc -eq 124 || $rc -eq 137 ]]; then
+    echo "pytest was killed after ${PYTEST_TIMEOUT}s (PYTEST_TIMEOUT): the run fails"
+  fi
+fi
+
+[[ ${#failed[@]} -eq 0 ]]
