@@ -22,10 +22,12 @@ struct StoreOptions {
   // Default: 4 KiB.
   uint32_t inline_max = 4096;
 
-  // Values at least this large go to RocksDB blob files, out of the LSM tree,
-  // so compactions do not rewrite file data.
-  // Default: 8 KiB.
-  uint32_t min_blob_size = 8 * 1024;
+  // Values at least this large go to RocksDB blob files, out of the LSM tree;
+  // 0 keeps everything in SST files. Off by default: RocksDB 7.8 cannot
+  // export or import blob files with a column family, and hard-linked column
+  // family export/import is what makes snapshots instant (docs/design.md).
+  // Default: 0 (off).
+  uint32_t min_blob_size = 0;
 
   // Largest file the store accepts (EFBIG beyond).
   // Default: 64 GiB.

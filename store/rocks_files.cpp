@@ -84,6 +84,8 @@ Status RocksStore::read_chunks(NsState& ns, const rocksdb::Snapshot* snap, Ino i
   std::vector<rocksdb::Status> statuses(count);
   rocksdb::ReadOptions ro;
   ro.snapshot = snap;
+  // The kernel's page cache keeps file data; the block cache is for metadata.
+  ro.fill_cache = false;
   db_->MultiGet(ro, ns.cf, count, key_slices.data(), values.data(), statuses.data(), true);
   for (size_t i = 0; i < count; ++i) {
     const uint64_t idx = first + i;

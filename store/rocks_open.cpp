@@ -89,8 +89,8 @@ rocksdb::ColumnFamilyOptions RocksStore::family_options() {
   // Chunks are LZ4-compressed once at commit; never recompress in compactions.
   cf.compression = rocksdb::kNoCompression;
   cf.bottommost_compression = rocksdb::kNoCompression;
-  // File data goes to blob files, out of the LSM tree's compactions.
-  cf.enable_blob_files = true;
+  // Optionally, file data goes to blob files, out of the LSM tree's compactions.
+  cf.enable_blob_files = opts_.min_blob_size > 0;
   cf.min_blob_size = opts_.min_blob_size;
   cf.blob_compression_type = rocksdb::kNoCompression;
   cf.enable_blob_garbage_collection = true;
