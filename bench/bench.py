@@ -1,0 +1,309 @@
+#!/usr/bin/env python3
+"""gocachefs against a plain directory, side by side, in one run.
+
+Every case runs on a gocachefs mount and on a plain directory on the same
+disk (and on tmpfs for the Go builds), interleaved, and reports medians and
+the gocachefs/plain ratio. Results go to stdout as a table and to
+bench/results/<date>.json (machine-readable), plus bench/results/latest.json.
+
+    python3 bench/bench.py              # everything, default sizes
+    python3 bench/bench.py --quick      # fewer rounds, smaller data
+    python3 bench/bench.py --cases warm,cold,meta,data,scale,footprint
+
+The daemon is build/fusefs/gocachefs (GOCACHEFS_BIN overrides it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+import harness  # noqa: E402  (the test suite's daemon harness)
+
+sys.path.insert(0, str(REPO / "bench"))
+import fsops  # noqa: E402
+
+GO = shutil.which("go") or "/usr/bin/go"
+
+
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def drop_caches():
+    subprocess.run(["sync"], check=False)
+    Path("/proc/sys/vm/drop_caches").write_text("3\n")
+
+
+def go_env(cache: Path, home: Path) -> dict:
+    env = dict(os.environ)
+    env.update(
+        GOCACHE=str(cache),
+        GOFLAGS="-trimpath",
+        HOME=str(home),
+        GOPATH=str(home / "gopath"),
+        GO111MODULE="off",
+        GOTOOLCHAIN="local",
+        CGO_ENABLED="0",
+    )
+    return env
+
+
+def go_build(cache: Path, home: Path, target: str) -> float:
+    t0 = time.monotonic()
+    r = subprocess.run([GO, "build", target], env=go_env(cache, home), capture_output=True, text=True)
+    dt_ = time.monotonic() - t0
+    if r.returncode != 0:
+        raise RuntimeError(f"go build {target} with GOCACHE={cache} failed: {r.stderr[-2000:]}")
+    return dt_
+
+
+def du_bytes(path: Path) -> int:
+    out = subprocess.run(["du", "-sb", str(path)], capture_output=True, text=True, check=True)
+    return int(out.stdout.split()[0])
+
+
+def du_alloc(path: Path) -> int:
+    out = subprocess.run(["du", "-s", "--block-size=1", str(path)], capture_output=True, text=True,
+                         check=True)
+    return int(out.stdout.split()[0])
+
+
+def vm_hwm_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.work = Path(tempfile.mkdtemp(prefix="gocachefs-bench-", dir=args.workdir))
+        self.home = self.work / "home"
+        self.home.mkdir()
+        self.plain = self.work / "plain"
+        self.plain.mkdir()
+        self.tmpfs = self.work / "tmpfs"
+        self.tmpfs.mkdir()
+        harness.tmpfs_mount(self.tmpfs, "size=4g")
+        self.daemon = harness.Daemon(self.work / "gcfs", log_level="warn").start()
+        self.mnt = self.daemon.mnt
+        self.results: dict = {"cases": {}}
+        self.ns_counter = 0
+
+    def close(self):
+        try:
+            self.daemon.teardown()
+        finally:
+            harness.tmpfs_unmount(self.tmpfs)
+            shutil.rmtree(self.work, ignore_errors=True)
+
+    def fresh_ns(self) -> Path:
+        self.ns_counter += 1
+        p = self.mnt / f"bench{self.ns_counter}"
+        p.mkdir()
+        return p
+
+    def record(self, name, target, unit, fs_vals, plain_vals, tmpfs_vals=None, higher_better=False):
+        m_fs, m_plain = median(fs_vals), median(plain_vals)
+        ratio = m_fs / m_plain if m_plain else float("nan")
+        entry = {
+            "unit": unit,
+            "gocachefs": fs_vals,
+            "plain": plain_vals,
+            "median_gocachefs": m_fs,
+            "median_plain": m_plain,
+            "ratio": ratio,
+            "target": target,
+            "higher_is_better": higher_better,
+        }
+        if tmpfs_vals:
+            entry["tmpfs"] = tmpfs_vals
+            entry["median_tmpfs"] = median(tmpfs_vals)
+        self.results["cases"][name] = entry
+        extra = f"  tmpfs {median(tmpfs_vals):.3f}" if tmpfs_vals else ""
+        print(f"{name:42s} gocachefs {m_fs:10.3f} {unit:5s} plain {m_plain:10.3f}{extra}"
+              f"  ratio {ratio:5.2f}  (target {target})", flush=True)
+
+    # ------------------------------------------------------------------ cases
+    def builds(self, target: str, label: str, cold_rounds: int, warm_rounds: int):
+        """Cold then warm builds of `target`, interleaved over the three caches."""
+        cold = {"fs": [], "plain": [], "tmpfs": []}
+        last = {}
+        for i in range(cold_rounds):
+            caches = {
+                "fs": self.fresh_ns(),
+                "plain": self.plain / f"{label}-cold{i}",
+                "tmpfs": self.tmpfs / f"{label}-cold{i}",
+            }
+            order = ["fs", "plain", "tmpfs"] if i % 2 == 0 else ["plain", "tmpfs", "fs"]
+            for k in order:
+                caches[k].mkdir(exist_ok=True)
+                cold[k].append(go_build(caches[k], self.home, target))
+            last = caches
+        warm = {"fs": [], "plain": [], "tmpfs": []}
+        for k in last:  # one untimed warm-up each
+            go_build(last[k], self.home, target)
+        for i in range(warm_rounds):
+            order = ["fs", "plain", "tmpfs"] if i % 2 == 0 else ["tmpfs", "plain", "fs"]
+            for k in order:
+                warm[k].append(go_build(last[k], self.home, target))
+        self.record(f"cold go build {target}", "<= 1.05", "s", cold["fs"], cold["plain"], cold["tmpfs"])
+        self.record(f"warm go build {target}", "<= 1.10", "s", warm["fs"], warm["plain"], warm["tmpfs"])
+        return last
+
+    def footprint(self, caches: dict, label: str):
+        # Flush the daemon's memtables by remounting: the footprint is then
+        # what the store keeps for good (WAL and memtable drained).
+        plain_bytes = du_bytes(caches["plain"])
+        self.daemon.restart()
+        store = du_alloc(self.daemon.store)
+        ratio = store / plain_bytes
+        self.results["cases"][f"footprint after {label}"] = {
+            "unit": "bytes", "store_physical": store, "plain_file_bytes": plain_bytes,
+            "ratio": ratio, "target": "<= 0.45",
+        }
+        print(f"{'footprint after ' + label:42s} store {store / 1e6:8.1f} MB  plain files "
+              f"{plain_bytes / 1e6:8.1f} MB  ratio {ratio:5.2f}  (target <= 0.45; the store holds "
+              f"every namespace built so far)", flush=True)
+
+    def memory(self, label: str):
+        kib = vm_hwm_kib(self.daemon.pid)
+        self.results["cases"][f"daemon peak RSS {label}"] = {"unit": "MiB", "value": kib / 1024}
+        print(f"{'daemon peak RSS ' + label:42s} {kib / 1024:8.1f} MiB", flush=True)
+
+    def meta(self, fs_cache: Path, plain_cache: Path):
+        rounds = self.args.meta_rounds
+        for name, fn, target in [
+            ("stat every file, uncached", fsops.stat_tree, "-"),
+            ("stat every file, cached", fsops.stat_tree, "<= 1.5"),
+            ("lookup missing entries, first", fsops.stat_missing, "-"),
+            ("lookup missing entries, repeated", fsops.stat_missing, "<= 1.5"),
+            ("open+read+close every -a file", fsops.read_action_files, "<= 1.5"),
+        ]:
+            vals = {"fs": [], "plain": []}
+            for i in range(rounds):
+                for k, root in (("fs", fs_cache), ("plain", plain_cache)):
+                    if "uncached" in name or "first" in name:
+                        drop_caches()
+                    elif "cached" in name or "repeated" in name:
+                        fn(root, i)  # warm the kernel caches
+                    vals[k].append(fn(root, i) * 1e6)
+            self.record(name, target, "us/op", vals["fs"], vals["plain"])
+
+    def data(self):
+        size = self.args.data_mb << 20
+        vals = {k: {"fs": [], "plain": []} for k in ("write", "read", "mmap")}
+        fs_dir = self.fresh_ns()
+        for i in range(self.args.data_rounds):
+            for k, d in (("fs", fs_dir), ("plain", self.plain)):
+                f = d / f"big{i}"
+                vals["write"][k].append(fsops.seq_write(f, size))
+                drop_caches()
+                vals["read"][k].append(fsops.seq_read(f))
+                drop_caches()
+                vals["mmap"][k].append(fsops.mmap_random_reads(f, 16 << 10, 2000) * 1e6)
+                f.unlink()
+        self.record(f"sequential write {self.args.data_mb} MiB", ">= 300 MB/s", "MB/s",
+                    vals["write"]["fs"], vals["write"]["plain"], higher_better=True)
+        self.record(f"sequential read {self.args.data_mb} MiB, uncached", ">= 1000 MB/s", "MB/s",
+                    vals["read"]["fs"], vals["read"]["plain"], higher_better=True)
+        self.record("random 16 KiB mmap reads, uncached", "-", "us/op",
+                    vals["mmap"]["fs"], vals["mmap"]["plain"])
+
+    def scale(self):
+        small, big = self.args.scale_small, self.args.scale_big
+        res = {}
+        for n in (small, big):
+            ns = self.fresh_ns()
+            t0 = time.monotonic()
+            names = fsops.populate(ns, n)
+            fill = time.monotonic() - t0
+            drop_caches()
+            res[n] = fsops.lookup_latencies(ns, names, self.args.scale_samples)
+            res[n]["fill_s"] = fill
+            print(f"  scale {n:>9} entries: filled in {fill:.1f} s; lookup p50 {res[n]['p50_us']:.1f} us "
+                  f"p99 {res[n]['p99_us']:.1f} us; read p50 {res[n]['read_p50_us']:.1f} us "
+                  f"p99 {res[n]['read_p99_us']:.1f} us", flush=True)
+        ratio = res[big]["p99_us"] / res[small]["p99_us"]
+        self.results["cases"]["scale"] = {"small": small, "big": big, "results": {str(k): v for k, v in res.items()},
+                                          "p99_lookup_ratio": ratio, "target": "<= 1.5"}
+        print(f"{'scale: p99 lookup ' + str(big) + ' vs ' + str(small):42s} ratio {ratio:5.2f}  (target <= 1.5)")
+        self.memory(f"with {big} entries")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="fewer rounds and smaller data")
+    ap.add_argument("--cases", default="std,cmd,meta,data,scale")
+    ap.add_argument("--workdir", default="/var/tmp", help="where the store and the plain dir live (same disk)")
+    ap.add_argument("--cold-rounds", type=int, default=3)
+    ap.add_argument("--warm-rounds", type=int, default=7)
+    ap.add_argument("--meta-rounds", type=int, default=5)
+    ap.add_argument("--data-mb", type=int, default=1024)
+    ap.add_argument("--data-rounds", type=int, default=3)
+    ap.add_argument("--scale-small", type=int, default=10_000)
+    ap.add_argument("--scale-big", type=int, default=1_000_000)
+    ap.add_argument("--scale-samples", type=int, default=20_000)
+    ap.add_argument("--out", default=str(REPO / "bench" / "results"))
+    args = ap.parse_args()
+    if args.quick:
+        args.cold_rounds, args.warm_rounds, args.meta_rounds = 1, 3, 3
+        args.data_mb, args.data_rounds = 256, 1
+        args.scale_big, args.scale_samples = 100_000, 5000
+    cases = set(args.cases.split(","))
+    # SIGTERM/SIGINT unwind through `finally`, so the mount and daemon go too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
+    if os.geteuid() != 0:
+        sys.exit("bench: run as root (it mounts tmpfs and drops the page cache)")
+
+    b = Bench(args)
+    b.results["machine"] = {
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "kernel": platform.release(),
+        "cpus": os.cpu_count(),
+        "mem_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "go": subprocess.run([GO, "version"], capture_output=True, text=True).stdout.strip(),
+        "args": vars(args),
+    }
+    try:
+        if "std" in cases:
+            caches = b.builds("std", "std", args.cold_rounds, args.warm_rounds)
+            if "meta" in cases:
+                b.meta(caches["fs"], caches["plain"])
+            b.footprint(caches, "std")
+        if "cmd" in cases:
+            caches = b.builds("cmd", "cmd", max(1, args.cold_rounds - 1), max(3, args.warm_rounds - 2))
+            b.memory("during cmd builds")
+            b.footprint(caches, "std+cmd")
+        if "data" in cases:
+            b.data()
+        if "scale" in cases:
+            b.scale()
+    finally:
+        b.close()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y-%m-%d-%H%M")
+    text = json.dumps(b.results, indent=2)
+    (out / f"{stamp}.json").write_text(text)
+    (out / "latest.json").write_text(text)
+    print(f"results: {out / (stamp + '.json')}")
+
+
+if __name__ == "__main__":
+    main()
