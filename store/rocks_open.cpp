@@ -2,6 +2,7 @@
 // recorded format, the namespace registry and leftover orphans.
 #include <fmt/format.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/sst_file_manager.h>
 #include <rocksdb/table.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 
 #include "store/keys.hpp"
 #include "store/merge_u64.hpp"
+#include "store/rocks_logger.hpp"
 #include "store/rocks_store.hpp"
 
 namespace gcfs {
@@ -49,6 +51,15 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(const StoreOptions& options
   if (auto s = store->load_format(); !s) return s;
   if (auto s = store->load_namespaces(); !s) return s;
   if (auto s = store->purge_leftover_orphans(); !s) return s;
+  if (!options.read_only) {
+    RocksStore* self = store.get();
+    self->reclaimer_ = std::make_unique<SpaceReclaimer>(self->db_, [self] {
+      std::vector<SpaceReclaimer::Family> out;
+      std::shared_lock lock(self->map_mu_);
+      for (auto& [id, ns] : self->by_id_) out.push_back({ns, ns->cf});
+      return out;
+    });
+  }
   return store;
 }
 
@@ -59,6 +70,7 @@ RocksStore::RocksStore(const StoreOptions& options)
       merge_op_(make_u64_add_operator()) {}
 
 RocksStore::~RocksStore() {
+  reclaimer_.reset();  // its thread uses the DB
   if (db_ != nullptr && !opts_.read_only) {
     // Leave no WAL behind: the next open is quick and the footprint honest.
     std::vector<rocksdb::ColumnFamilyHandle*> families;
@@ -130,7 +142,11 @@ Status RocksStore::open_db() {
   // A family whose memtable still refers to an old WAL keeps that WAL alive
   // (the registry family is written rarely): past this total, flush it.
   db.max_total_wal_size = 2 * opts_.write_buffer_bytes;
-  db.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;  // no LOG files piling up
+  db.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  db.info_log = make_spdlog_rocks_logger();  // no LOG files in the store
+  // Postpones compactions the disk has no room for, and resumes writes by
+  // itself once space is back after a full disk.
+  db.sst_file_manager.reset(rocksdb::NewSstFileManager(rocksdb::Env::Default()));
 
   // Every existing family must be named at Open.
   std::vector<std::string> families{rocksdb::kDefaultColumnFamilyName};

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "store/inode_record.hpp"
+#include "store/rocks_reclaim.hpp"
 #include "store/store.hpp"
 
 namespace gcfs {
@@ -172,6 +173,7 @@ class RocksStore final : public Store {
   std::shared_ptr<rocksdb::Cache> block_cache_;
   std::shared_ptr<rocksdb::MergeOperator> merge_op_;
   std::atomic<bool> needs_resume_{false};
+  std::unique_ptr<SpaceReclaimer> reclaimer_;  // started once the DB is open
 
   std::mutex admin_mu_;  // serializes namespace create/drop/rename
   NsId next_ns_ = 1;     // guarded by admin_mu_

@@ -46,10 +46,17 @@ Status RocksStore::check_space(uint64_t bytes) const {
   struct statvfs vfs {};
   if (::statvfs(opts_.path.c_str(), &vfs) != 0) return Status::ok();  // cannot tell: let it try
   const uint64_t free = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
-  if (bytes > free || free - bytes < opts_.reserve_bytes) {
+  // Memtables are written out again as SST files by a flush: keep room for
+  // that, or RocksDB would hit the full disk itself and stop all writes.
+  uint64_t memtables = 0;
+  db_->GetAggregatedIntProperty("rocksdb.cur-size-all-mem-tables", &memtables);
+  const uint64_t need = bytes + memtables + opts_.reserve_bytes;
+  if (need > free) {
+    if (reclaimer_) reclaimer_->request();
     return Error(Errc::no_space, fmt::format("store disk has {} bytes free; writing {} would leave "
-                                             "less than the {} bytes reserve",
-                                             free, bytes, opts_.reserve_bytes));
+                                             "less than the reserve ({} bytes) and room to flush "
+                                             "{} bytes of memtables",
+                                             free, bytes, opts_.reserve_bytes, memtables));
   }
   return Status::ok();
 }
