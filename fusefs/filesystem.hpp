@@ -50,6 +50,8 @@ class Filesystem {
   Store& store() { return store_; }
   const FsOptions& options() const { return options_; }
   const InoMap& inos() const { return inos_; }
+  // Single-namespace mount: the root now shows namespace `ns` (snapshot swap).
+  void switch_single_ns(NsId ns) { inos_.set_single_ns(ns); }
   NodeTable& nodes() { return nodes_; }
   Activity& activity() { return activity_; }
 
