@@ -113,6 +113,14 @@ void ControlServer::serve(int fd) {
   std::string why;
   if (!peer_allowed(fd, &why)) {
     (void)control::write_line(fd, control::fail(why).dump());
+    // Closing with the request unread would reset the connection and could
+    // lose the reply: end our side, then drain until the client closes.
+    ::shutdown(fd, SHUT_WR);
+    timeval tv{2, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    char sink[4096];
+    while (::read(fd, sink, sizeof(sink)) > 0) {
+    }
   } else {
     std::string line, buffer;
     while (!stopping_ && control::read_line(fd, &line, &buffer)) {

@@ -57,7 +57,9 @@ json via_socket(int fd, const json& req, const std::string& what) {
   std::string line, buffer;
   bool shown = false;
   json reply = control::fail("the daemon closed the control connection without a reply");
-  if (control::write_line(fd, req.dump())) {
+  // Read even if the write failed: a refusing daemon replies without reading.
+  (void)control::write_line(fd, req.dump());
+  {
     while (control::read_line(fd, &line, &buffer)) {
       json j = json::parse(line, nullptr, false);
       if (j.is_object() && j.contains("progress")) {
