@@ -16,7 +16,7 @@ namespace {
 Error hostile(std::string_view why) { return Error(Errc::corrupt, std::string(why)); }
 
 bool valid_entry_name(std::string_view name) {
-  return !name.empty() && name.size() <= kMaxNameLen && name != "." && name != ".." &&
+  return !name.empty() && name.size() <= gcfs::kMaxNameLen && name != "." && name != ".." &&
          name.find_first_of(std::string_view("/\0", 2)) == std::string_view::npos;
 }
 

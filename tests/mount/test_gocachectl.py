@@ -153,7 +153,8 @@ def test_single_namespace_swap_invalidates_root(gocachefs):
     assert not (d.mnt / "README").exists()  # a cached negative entry
     ctl(d.store, "snapshot", "swap", "s1")
     assert (d.mnt / "ab" / "f").read_bytes() == b"old"
-    assert not (d.mnt / "cd").exists()
+    # A name only the old content has stays reachable by lookup for the swap's
+    # grace period (fusefs/swap_grace.hpp), but listings show the new content.
     assert sorted(os.listdir(d.mnt)) == ["ab", "trim.txt"]
     r = ctl(d.store, "ns", "drop", "go1.19.8", check=False)
     assert r.returncode == 1 and "mounted as the root" in r.stderr
@@ -258,7 +259,7 @@ def test_export_import_round_trip_builds_warm(gocachefs, tmp_path):
     ctl(d.store, "snapshot", "create", "ci", "--ns", "go1.19")
     archive = tmp_path / "cache.gcfsarc"
     out = ctl_json(d.store, "snapshot", "export", "ci", "-o", str(archive))["result"]
-    assert archive.stat().st_size == out["archive_bytes"] and out["go_version"] == ""
+    assert archive.stat().st_size == out["archive_bytes"] and out["go_version"] == "go1.19"
     source = tree_digest(src)
 
     # Restore into a new namespace, and over an existing one (a swap).
@@ -283,6 +284,7 @@ def test_export_import_round_trip_builds_warm(gocachefs, tmp_path):
     r = ctl(d.store, "snapshot", "import", str(bad), check=False)
     assert r.returncode == 1 and "archive refused" in r.stderr and len(r.stderr.splitlines()) == 1
     assert ctl_json(d.store, "snapshot", "list")["result"]["snapshots"] == before
+    copy_now = tree_digest(d.mnt / "copy")  # the warm build added its link entries
     bad.write_bytes(archive.read_bytes()[: len(data) // 3])
     assert ctl(d.store, "snapshot", "restore", str(bad), "--ns", "copy", check=False).returncode == 1
-    assert tree_digest(d.mnt / "copy") == source
+    assert tree_digest(d.mnt / "copy") == copy_now

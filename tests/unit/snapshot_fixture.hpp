@@ -28,6 +28,8 @@ class SnapshotTest : public StoreTest {
   void fill() {
     Ino d = make(kRootIno, "ab", S_IFDIR | 0755);
     write(make(d, "small-a"), 0, text_bytes(175, 1));
+    // Go's cache names are 66 characters: longer than archive header names.
+    write(make(d, std::string(64, 'a') + "-d"), 0, text_bytes(3000, 4));
     write(make(d, "big-d"), 0, text_bytes(30000, 2));
     write(make(d, "rand-d"), 0, random_bytes(20000, 3));
     write(make(kRootIno, "trim.txt"), 0, "1700000000");
