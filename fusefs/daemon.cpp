@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 
+#include "fusefs/control_server.hpp"
 #include "fusefs/filesystem.hpp"
 #include "fusefs/mountpoint.hpp"
 #include "store/paths.hpp"
@@ -204,6 +205,8 @@ int run_daemon(DaemonOptions o) {
   }
   spdlog::info("mounted {} on {} (store {}{})", o.ns.empty() ? "namespaces" : "namespace " + o.ns,
                o.mountpoint, o.store_dir, o.foreground ? ", foreground" : "");
+  ControlServer control(fs, se, {o.store_dir, o.mountpoint, o.ns});
+  if (Status s = control.start(); !s) spdlog::warn("no control socket: {}", s.error().message());
   detach(ready_fd);
 
   fuse_loop_config* cfg = fuse_loop_cfg_create();
@@ -211,6 +214,7 @@ int run_daemon(DaemonOptions o) {
   fuse_loop_cfg_set_idle_threads(cfg, 8);
   int rc = fuse_session_loop_mt(se, cfg);
   fuse_loop_cfg_destroy(cfg);
+  control.stop();  // before the session and the store go
 
   fuse_session_unmount(se);
   fuse_remove_signal_handlers(se);

@@ -13,6 +13,7 @@
 #include "fusefs/activity.hpp"
 #include "fusefs/ino_map.hpp"
 #include "fusefs/node_table.hpp"
+#include "fusefs/swap_grace.hpp"
 #include "store/store.hpp"
 
 namespace gcfs::fusefs {
@@ -50,8 +51,11 @@ class Filesystem {
   Store& store() { return store_; }
   const FsOptions& options() const { return options_; }
   const InoMap& inos() const { return inos_; }
+  // Single-namespace mount: the root now shows namespace `ns` (snapshot swap).
+  void switch_single_ns(NsId ns) { inos_.set_single_ns(ns); }
   NodeTable& nodes() { return nodes_; }
   Activity& activity() { return activity_; }
+  SwapGrace& swap_grace() { return swap_grace_; }
 
   // Fills a FUSE entry for (ns, attr) and takes a kernel reference.
   Node* make_entry(NsId ns, const Attr& attr, fuse_entry_param* e);
@@ -74,6 +78,7 @@ class Filesystem {
   InoMap inos_;
   NodeTable nodes_;
   Activity activity_;
+  SwapGrace swap_grace_;
   fuse_session* session_ = nullptr;
   Timespec mount_time_;
 };

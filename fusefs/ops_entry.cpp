@@ -55,6 +55,17 @@ SetAttr to_setattr(const struct stat* st, int to_set) {
   return sa;
 }
 
+// An entry of the content a swap replaced: cached briefly, see swap_grace.hpp.
+void reply_grace_entry(fuse_req_t req, Filesystem& fs, NsId ns, const Attr& attr) {
+  fuse_entry_param e;
+  fs.make_entry(ns, attr, &e);
+  e.entry_timeout = e.attr_timeout = 1.0;
+  if (fuse_reply_entry(req, &e) != 0) {
+    NodeId id;
+    fs.nodes().forget(e.ino, 1, &id);
+  }
+}
+
 }  // namespace
 
 void lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
@@ -65,6 +76,9 @@ void lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   bool action = is_action_name(name);
   if (!attr) {
     if (attr.code() != Errc::not_found) return reply_err(req, attr.error());
+    if (auto prev = fs.swap_grace().fallback(fs.store(), p.ns, p.ino, name)) {
+      return reply_grace_entry(req, fs, prev->first, prev->second);  // swap_grace.hpp
+    }
     if (action) fs.activity().miss(p.ns);
     return reply_negative(req, fs);
   }

@@ -49,7 +49,9 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(const StoreOptions& options
   std::unique_ptr<RocksStore> store(new RocksStore(options));
   if (auto s = store->open_db(); !s) return s;
   if (auto s = store->load_format(); !s) return s;
+  if (auto s = store->load_snapshot_registry(); !s) return s;
   if (auto s = store->load_namespaces(); !s) return s;
+  if (auto s = store->finish_snapshots(); !s) return s;
   if (auto s = store->purge_leftover_orphans(); !s) return s;
   if (!options.read_only) {
     RocksStore* self = store.get();
@@ -86,6 +88,7 @@ RocksStore::~RocksStore() {
   {
     std::unique_lock lock(map_mu_);
     by_name_.clear();
+    snaps_.clear();
     by_id_.clear();  // destroys the family handles (nobody else holds them now)
   }
   if (db_ != nullptr) {
@@ -191,6 +194,7 @@ Status RocksStore::open_db() {
       continue;
     }
     auto id = keys::parse_family_name(h->GetName());
+    if (!id && adopt_snapshot_family(h)) continue;
     if (!id) {
       spdlog::warn("store {}: ignoring unknown column family {}", dir, h->GetName());
       db_->DestroyColumnFamilyHandle(h);
@@ -260,6 +264,10 @@ Status RocksStore::load_namespaces() {
     const NsId id = it->first;
     next_ns_ = std::max<NsId>(next_ns_, id + 1);
     auto reg = registry.find(id);
+    if (reg == registry.end() && adopt_relabelled_family(id, it->second)) {
+      it = by_id_.erase(it);  // a swapped-out namespace, kept as a snapshot
+      continue;
+    }
     if (reg == registry.end()) {
       // A create that died between CreateColumnFamily and its registry batch.
       spdlog::warn("store {}: dropping unregistered column family {}", opts_.path,

@@ -20,6 +20,7 @@
 
 #include "store/inode_record.hpp"
 #include "store/rocks_reclaim.hpp"
+#include "store/snapshots.hpp"
 #include "store/store.hpp"
 
 namespace gcfs {
@@ -132,6 +133,18 @@ class RocksStore final : public Store {
   Status put_raw(NsId ns, std::string_view key, std::string_view value);
   Result<std::optional<std::string>> get_raw(NsId ns, std::string_view key);
 
+  // Snapshots and archives (store/snapshots.hpp): rocks_snapshots.cpp,
+  // rocks_swap.cpp, archive_export.cpp, archive_import.cpp.
+  Result<SnapshotInfo> create_snapshot(std::string_view name, std::string_view ns);
+  Result<std::vector<SnapshotInfo>> list_snapshots();
+  Result<SnapshotInfo> find_snapshot(std::string_view name);
+  Status delete_snapshot(std::string_view name);
+  Result<SwapResult> swap_snapshot(std::string_view snap, std::string_view ns);
+  Result<ArchiveSummary> export_snapshot(std::string_view name, const std::string& path,
+                                         const Progress& progress);
+  Result<ArchiveSummary> import_archive(const std::string& path, std::string_view as_name,
+                                        bool as_namespace, const Progress& progress);
+
  private:
   friend class Txn;
   explicit RocksStore(const StoreOptions& options);
@@ -165,6 +178,21 @@ class RocksStore final : public Store {
   // rocks_accounting.cpp
   Result<NsStats> read_counters(NsState& ns);
 
+  // rocks_snapshots.cpp
+  struct SnapEntry {
+    SnapshotInfo info;
+    std::shared_ptr<NsState> state;
+  };
+  bool adopt_snapshot_family(rocksdb::ColumnFamilyHandle* h);              // open_db: `snap.<id>`
+  Status load_snapshot_registry();                                         // before load_namespaces
+  bool adopt_relabelled_family(NsId id, std::shared_ptr<NsState>& state);  // load_namespaces
+  Status finish_snapshots();                                               // after it
+  // Hard-links family `from` into a new family `to_name` (export + import).
+  Result<rocksdb::ColumnFamilyHandle*> clone_family(rocksdb::ColumnFamilyHandle* from,
+                                                    const std::string& to_name);
+  Result<std::shared_ptr<NsState>> snapshot_state(std::string_view name, SnapshotInfo* info);
+  void purge_orphans_quietly(NsId id);
+
   StoreOptions opts_;
   uint32_t chunk_size_ = 0;
   uint32_t inline_max_ = 0;
@@ -181,6 +209,11 @@ class RocksStore final : public Store {
   std::shared_mutex map_mu_;
   std::map<NsId, std::shared_ptr<NsState>> by_id_;    // guarded by map_mu_
   std::map<std::string, NsId, std::less<>> by_name_;  // guarded by map_mu_
+  // Snapshots by name. A swapped-out namespace stays in by_id_ too, so
+  // operations still addressed to its id finish on it.
+  std::map<std::string, SnapEntry, std::less<>> snaps_;     // guarded by map_mu_
+  std::map<NsId, std::shared_ptr<NsState>> snap_families_;  // only while opening
+  std::map<NsId, SnapshotInfo> snap_registry_;              // only while opening
 };
 
 // RAII snapshot so a multi-key read sees one committed version.

@@ -1,0 +1,28 @@
+// The daemon's DaemonHooks: kernel invalidation and live figures.
+#pragma once
+
+#include <fuse_lowlevel.h>
+
+#include "fusefs/control_server.hpp"
+#include "tools/control/control.hpp"
+
+namespace gcfs::fusefs {
+
+class KernelHooks final : public control::DaemonHooks {
+ public:
+  KernelHooks(Filesystem& fs, fuse_session* se, const ControlInfo& info)
+      : fs_(fs), se_(se), info_(info) {}
+  std::optional<std::string> refuse_drop(const std::string& name) override;
+  void namespace_replaced(const std::string& name, NsId old_id, NsId new_id) override;
+  void name_changed(const std::string& name) override;
+  control::json activity(NsId ns) override;
+  control::json info() override;
+
+ private:
+  void inval(const std::string& name);
+  Filesystem& fs_;
+  fuse_session* se_;
+  const ControlInfo& info_;
+};
+
+}  // namespace gcfs::fusefs

@@ -1,0 +1,290 @@
+"""gocachectl against a running daemon: namespaces, statistics, snapshots, the
+control socket's access check, swaps under two concurrent `go build` loops, and
+an export/import round trip that a warm build accepts without compiling."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pwd
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import harness  # noqa: E402
+
+GOCACHECTL = Path(os.environ.get("GOCACHECTL_BIN", harness.REPO / "build" / "tools" / "gocachectl"))
+NOBODY = "gcfs-test-nobody"
+
+MAIN_GO = """package main
+
+import (
+\t"fmt"
+\t"strings"%s
+)
+
+func main() { fmt.Println(strings.ToUpper("ok")%s) }
+"""
+
+
+def ctl(store: Path, *args: str, user: str | None = None, check: bool = True, timeout: float = 120):
+    argv = [str(GOCACHECTL), "--store", str(store), *args]
+    if user:
+        argv = ["runuser", "-u", user, "--"] + argv
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    if check:
+        assert r.returncode == 0, f"{' '.join(args)}: rc {r.returncode}\n{r.stdout}\n{r.stderr}"
+    return r
+
+
+def ctl_json(store: Path, *args: str) -> dict:
+    return json.loads(ctl(store, "--json", *args).stdout)
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    out = {}
+    for dirpath, _, files in os.walk(root):
+        for f in files:
+            p = Path(dirpath) / f
+            out[str(p.relative_to(root))] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+class GoProject:
+    """A small program (fmt + strings, optionally sort) built with -trimpath."""
+
+    def __init__(self, base: Path, name: str, variant: int = 0):
+        self.dir = base / name
+        self.dir.mkdir(parents=True)
+        (self.dir / "go.mod").write_text("module example.com/%s\n\ngo 1.19\n" % name)
+        extra_import, extra_call = ("", "") if variant == 0 else ('\n\t"sort"', ", sort.IntsAreSorted([]int{1, 2})")
+        (self.dir / "main.go").write_text(MAIN_GO % (extra_import, extra_call))
+        self.home = base / (name + "-home")
+        self.home.mkdir()
+        self.expected = "OK\n" if variant == 0 else "OK true\n"
+
+    def build(self, gocache: Path, *extra: str) -> subprocess.CompletedProcess:
+        env = dict(os.environ, HOME=str(self.home), GOPATH=str(self.home / "gopath"),
+                   GOCACHE=str(gocache), GOFLAGS="-trimpath", GOTOOLCHAIN="local",
+                   GO111MODULE="on", GOPROXY="off")
+        out = self.dir / "prog"
+        return subprocess.run(["go", "build", *extra, "-o", str(out), "."], cwd=self.dir, env=env,
+                              capture_output=True, text=True, timeout=180)
+
+    def run_ok(self) -> bool:
+        r = subprocess.run([str(self.dir / "prog")], capture_output=True, text=True)
+        return r.returncode == 0 and r.stdout == self.expected
+
+
+# --------------------------------------------------------------------------- basics
+
+
+def test_namespace_and_snapshot_commands(gocachefs):
+    d = gocachefs("d")
+    assert ctl(d.store, "ns", "list").stdout == ""
+    ctl(d.store, "ns", "create", "go1.19.8")
+    assert (d.mnt / "go1.19.8").is_dir()  # the kernel sees the new name at once
+    f = d.mnt / "go1.19.8" / "ab"
+    f.mkdir()
+    (f / ("0" * 64 + "-d")).write_bytes(b"x" * 100000)
+    (f / ("1" * 64 + "-a")).write_bytes(b"v1 " + b"a" * 172)
+    Path("/proc/sys/vm/drop_caches").write_text("2")  # forget dentries: the read looks it up
+    (f / ("1" * 64 + "-a")).read_bytes()
+    assert not (f / ("2" * 64 + "-a")).exists()
+
+    st = ctl_json(d.store, "stats", "--ns", "go1.19.8")["result"]["namespaces"][0]
+    assert st["files"] == 2 and st["logical_bytes"] == 100175
+    assert st["stored_bytes"] < st["logical_bytes"] and st["compression_ratio"] > 1
+    assert st["hits"] >= 1 and st["misses"] >= 1 and st["last_use"] is not None
+    assert "compression ratio" in ctl(d.store, "stats").stdout
+
+    snap = ctl_json(d.store, "snapshot", "create", "s1")["result"]
+    assert snap["source_ns"] == "go1.19.8" and snap["go_version"] == "go1.19.8" and snap["files"] == 2
+    names = [s["name"] for s in ctl_json(d.store, "snapshot", "list")["result"]["snapshots"]]
+    assert names == ["s1"]
+    r = ctl(d.store, "snapshot", "create", "s1", check=False)
+    assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1
+
+    ctl(d.store, "ns", "rename", "go1.19.8", "go1.19.9")
+    assert not (d.mnt / "go1.19.8").exists() and (d.mnt / "go1.19.9" / "ab").is_dir()
+    ctl(d.store, "ns", "drop", "go1.19.9")  # not empty: drop anyway, instantly
+    assert not (d.mnt / "go1.19.9").exists()
+    assert os.listdir(d.mnt) == []
+    ctl(d.store, "snapshot", "delete", "s1")
+    assert ctl_json(d.store, "snapshot", "list")["result"]["snapshots"] == []
+    for cmd in (["compact"], ["evict", "--to", "1G"], ["trim", "--unused-for", "120h"]):
+        r = ctl(d.store, *cmd, check=False)
+        assert r.returncode == 3 and "not available yet" in r.stderr
+    assert ctl(d.store, "bogus", check=False).returncode == 2
+
+
+def test_without_daemon_opens_store_directly(gocachefs):
+    d = gocachefs("d")
+    os.mkdir(d.mnt / "ns1")
+    (d.mnt / "ns1" / "f").write_bytes(b"hello")
+    d.stop()
+    assert not (d.store / "control.sock").exists()  # removed at exit
+    ctl(d.store, "snapshot", "create", "s", "--ns", "ns1")
+    assert ctl_json(d.store, "verify")["exit"] == 0
+    r = ctl(d.store, "env", check=False)
+    assert r.returncode == 1 and "no gocachefs daemon" in r.stderr
+    d.start()
+    assert [s["name"] for s in ctl_json(d.store, "snapshot", "list")["result"]["snapshots"]] == ["s"]
+    assert ctl(d.store, "env").stdout.startswith(f"export GOCACHE={d.mnt}/go")
+
+
+def test_single_namespace_swap_invalidates_root(gocachefs):
+    d = gocachefs("d", namespace="go1.19.8")
+    (d.mnt / "ab").mkdir()
+    (d.mnt / "ab" / "f").write_bytes(b"old")
+    (d.mnt / "trim.txt").write_text("1")
+    ctl(d.store, "snapshot", "create", "s1")
+    (d.mnt / "ab" / "f").write_bytes(b"new content")
+    (d.mnt / "cd").mkdir()
+    assert not (d.mnt / "README").exists()  # a cached negative entry
+    ctl(d.store, "snapshot", "swap", "s1")
+    assert (d.mnt / "ab" / "f").read_bytes() == b"old"
+    # A name only the old content has stays reachable by lookup for the swap's
+    # grace period (fusefs/swap_grace.hpp), but listings show the new content.
+    assert sorted(os.listdir(d.mnt)) == ["ab", "trim.txt"]
+    r = ctl(d.store, "ns", "drop", "go1.19.8", check=False)
+    assert r.returncode == 1 and "mounted as the root" in r.stderr
+    (d.mnt / "ab" / "g").write_bytes(b"written after the swap")
+    assert ctl_json(d.store, "verify")["exit"] == 0
+
+
+# --------------------------------------------------------------------------- access
+
+
+def test_control_socket_refuses_other_users(gocachefs):
+    if subprocess.run(["id", NOBODY], capture_output=True).returncode != 0:
+        subprocess.run(["useradd", "-M", "-s", "/usr/sbin/nologin", NOBODY], check=True)
+    # A store other users can reach (the pytest tmp dir is 0700), so the
+    # daemon's SO_PEERCRED check is what refuses them.
+    pub = Path(tempfile.mkdtemp(prefix="gcfs-ctl-"))
+    try:
+        pub.chmod(0o711)
+        d = gocachefs("d", store=pub / "store")
+        sock = d.store / "control.sock"
+        st = os.stat(sock)
+        assert stat.S_ISSOCK(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o600
+        d.store.chmod(0o711)
+        r = ctl(d.store, "ns", "list", user=NOBODY, check=False)
+        assert r.returncode == 1 and "permission denied" in r.stderr, r.stderr
+        sock.chmod(0o666)  # even with the file mode opened up
+        r = ctl(d.store, "ns", "list", user=NOBODY, check=False)
+        assert r.returncode == 1 and "neither root nor the owner" in r.stderr, r.stderr
+        os.mkdir(d.mnt / "x")
+        assert ctl(d.store, "ns", "list").stdout == "x\n"  # root is let in
+        d.stop()
+    finally:
+        shutil.rmtree(pub, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- go builds
+
+
+@pytest.mark.watchdog(230)
+def test_swap_under_two_build_loops(gocachefs, tmp_path):
+    d = gocachefs("d")
+    gocache = d.mnt / "go1.19"
+    gocache.mkdir()
+    p1 = GoProject(tmp_path, "p1", 0)
+    p2 = GoProject(tmp_path, "p2", 1)
+    ctl(d.store, "snapshot", "create", "empty", "--ns", "go1.19")
+    r = p1.build(gocache)
+    assert r.returncode == 0, r.stderr
+    ctl(d.store, "snapshot", "create", "warm1", "--ns", "go1.19")
+    r = p2.build(gocache)
+    assert r.returncode == 0, r.stderr
+    ctl(d.store, "snapshot", "create", "warm2", "--ns", "go1.19")
+
+    stop = threading.Event()
+    failures: list[str] = []
+    builds = [0, 0]
+
+    def loop(i: int, proj: GoProject):
+        while not stop.is_set():
+            r = proj.build(gocache)
+            if r.returncode != 0 or not proj.run_ok():
+                failures.append(f"{proj.dir.name}: rc {r.returncode}: {r.stderr[-2000:]}")
+            builds[i] += 1
+
+    threads = [threading.Thread(target=loop, args=(0, p1)), threading.Thread(target=loop, args=(1, p2))]
+    for t in threads:
+        t.start()
+    swaps, latencies = 0, []
+    try:
+        deadline = time.monotonic() + 45
+        order = ["warm1", "warm2", "warm1", "warm2", "empty"]
+        while time.monotonic() < deadline and not failures:
+            t0 = time.monotonic()
+            ctl(d.store, "snapshot", "swap", order[swaps % len(order)], "--ns", "go1.19")
+            latencies.append(time.monotonic() - t0)
+            swaps += 1
+            time.sleep(1.0)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=200)
+    assert not failures, "\n".join(failures[:3])
+    assert swaps >= 10 and min(builds) >= 3, (swaps, builds)
+    latencies.sort()
+    harness.MEASUREMENTS.append(
+        f"swap under 2 build loops: {swaps} swaps, builds {builds}, gocachectl swap p50 "
+        f"{latencies[len(latencies) // 2] * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms")
+    assert ctl_json(d.store, "verify", "--ns", "go1.19")["exit"] == 0
+    # Old contents were kept as automatic snapshots.
+    names = [s["name"] for s in ctl_json(d.store, "snapshot", "list")["result"]["snapshots"]]
+    assert sum(n.startswith("auto-go1.19-") for n in names) == swaps
+
+
+@pytest.mark.watchdog(200)
+def test_export_import_round_trip_builds_warm(gocachefs, tmp_path):
+    d = gocachefs("d")
+    src = d.mnt / "go1.19"
+    src.mkdir()
+    proj = GoProject(tmp_path, "p", 0)
+    r = proj.build(src)
+    assert r.returncode == 0, r.stderr
+    ctl(d.store, "snapshot", "create", "ci", "--ns", "go1.19")
+    archive = tmp_path / "cache.gcfsarc"
+    out = ctl_json(d.store, "snapshot", "export", "ci", "-o", str(archive))["result"]
+    assert archive.stat().st_size == out["archive_bytes"] and out["go_version"] == "go1.19"
+    source = tree_digest(src)
+
+    # Restore into a new namespace, and over an existing one (a swap).
+    ctl(d.store, "snapshot", "restore", str(archive), "--ns", "copy")
+    assert tree_digest(d.mnt / "copy") == source
+    (d.mnt / "other").mkdir()
+    (d.mnt / "other" / "junk").write_bytes(b"junk")
+    ctl(d.store, "snapshot", "restore", str(archive), "--ns", "other")
+    assert tree_digest(d.mnt / "other") == source
+
+    r = proj.build(d.mnt / "copy", "-x")
+    assert r.returncode == 0, r.stderr
+    assert "/compile" not in r.stderr, "warm build on the imported cache compiled something"
+    assert proj.run_ok()
+
+    # A damaged archive is refused with one line, and nothing changes.
+    bad = tmp_path / "bad.gcfsarc"
+    data = bytearray(archive.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    bad.write_bytes(bytes(data))
+    before = ctl_json(d.store, "snapshot", "list")["result"]["snapshots"]
+    r = ctl(d.store, "snapshot", "import", str(bad), check=False)
+    assert r.returncode == 1 and "archive refused" in r.stderr and len(r.stderr.splitlines()) == 1
+    assert ctl_json(d.store, "snapshot", "list")["result"]["snapshots"] == before
+    copy_now = tree_digest(d.mnt / "copy")  # the warm build added its link entries
+    bad.write_bytes(archive.read_bytes()[: len(data) // 3])
+    assert ctl(d.store, "snapshot", "restore", str(bad), "--ns", "copy", check=False).returncode == 1
+    assert tree_digest(d.mnt / "copy") == copy_now

@@ -1,0 +1,59 @@
+// gocachectl's requests and their handling, shared by the daemon's control
+// socket (fusefs/control_server.cpp) and by gocachectl when no daemon runs
+// (it then opens the store itself). One JSON object per request and reply:
+//   request  {"cmd": "snapshot.create", "name": ..., "ns": ...}
+//   reply    {"ok": true, "exit": 0, "result": {...}}
+//            {"ok": false, "exit": 1, "error": "one line"}
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "store/snapshots.hpp"
+#include "store/store.hpp"
+
+namespace gcfs::control {
+
+using json = nlohmann::json;
+
+// gocachectl's exit codes (documented in `gocachectl --help` and docs).
+enum Exit : int { kOk = 0, kFailed = 1, kUsage = 2, kNotAvailable = 3, kDamage = 4 };
+
+// What a running daemon adds: keeping the kernel's view right after a
+// namespace changes under it, and its live figures. The daemon calls the
+// kernel from its control thread, never from inside a FUSE request.
+class DaemonHooks {
+ public:
+  virtual ~DaemonHooks() = default;
+  // Refuses changes to the namespace the mount shows as its root (drop).
+  virtual std::optional<std::string> refuse_drop(const std::string& name) = 0;
+  // `name` now refers to new_id (a swap or restore); old_id may be 0.
+  virtual void namespace_replaced(const std::string& name, NsId old_id, NsId new_id) = 0;
+  // `name` appeared or disappeared at the root (create, drop, rename).
+  virtual void name_changed(const std::string& name) = 0;
+  // {"hits", "misses", "last_use"} of a namespace id.
+  virtual json activity(NsId ns) = 0;
+  // {"mountpoint", "mode": "multi"|"single", "namespace", "pid"}.
+  virtual json info() = 0;
+};
+
+struct Context {
+  Store& store;
+  std::string store_dir;
+  DaemonHooks* hooks = nullptr;  // null when gocachectl opened the store itself
+  Progress progress;             // for export, import, verify
+};
+
+json handle(Context& ctx, const json& request);
+
+// Helpers shared by the command files.
+json ok(json result = json::object());
+json fail(const Error& e, int exit_code = kFailed);
+json fail(const std::string& message, int exit_code = kFailed);
+json stats_json(const NsStats& st);
+
+json cmd_snapshot(Context& ctx, const std::string& cmd, const json& req);
+json cmd_verify(Context& ctx, const json& req);
+
+}  // namespace gcfs::control

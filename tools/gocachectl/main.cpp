@@ -1,0 +1,131 @@
+// gocachectl: maintenance of a gocachefs store (namespaces, snapshots,
+// archives, statistics). Parses the command line into one request; the work
+// is in tools/control (shared with the daemon's control socket).
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+
+#include "store/paths.hpp"
+#include "tools/gocachectl/client.hpp"
+#include "tools/gocachectl/env.hpp"
+#include "tools/gocachectl/output.hpp"
+
+namespace {
+
+constexpr const char* kExitCodes =
+    "Exit codes: 0 ok, 1 operation failed, 2 usage error, 3 not available in this version, "
+    "4 damage found by verify.";
+
+std::string absolute(const std::string& p) {
+  std::error_code ec;
+  return std::filesystem::absolute(p, ec).lexically_normal().string();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using gcfs::control::json;
+  CLI::App app{"gocachectl: namespaces, snapshots, archives and statistics of a gocachefs store"};
+  app.footer(kExitCodes);
+  app.set_version_flag("--version", std::string("gocachectl ") + GOCACHEFS_VERSION);
+  app.require_subcommand(1);
+  std::string store = gcfs::default_store_dir();
+  bool as_json = false;
+  app.add_option("--store", store, "Store directory")->capture_default_str();
+  app.add_flag("--json", as_json, "Print the reply as JSON (for scripts)");
+  json req;
+  std::string a, b, c;
+
+  auto* stats = app.add_subcommand("stats", "Files, bytes, compression, hits and misses");
+  stats->add_option("--ns", a, "Only this namespace");
+  stats->callback([&] { req = {{"cmd", "stats"}, {"ns", a}}; });
+
+  auto* ns = app.add_subcommand("ns", "Namespaces")->require_subcommand(1);
+  ns->add_subcommand("list", "List namespaces")->callback([&] { req = {{"cmd", "ns.list"}}; });
+  auto* ns_create = ns->add_subcommand("create", "Create a namespace");
+  ns_create->add_option("NAME", a)->required();
+  ns_create->callback([&] { req = {{"cmd", "ns.create"}, {"name", a}}; });
+  auto* ns_drop = ns->add_subcommand("drop", "Drop a namespace and all its files (instant)");
+  ns_drop->add_option("NAME", a)->required();
+  ns_drop->callback([&] { req = {{"cmd", "ns.drop"}, {"name", a}}; });
+  auto* ns_rename = ns->add_subcommand("rename", "Rename a namespace");
+  ns_rename->add_option("OLD", a)->required();
+  ns_rename->add_option("NEW", b)->required();
+  ns_rename->callback([&] { req = {{"cmd", "ns.rename"}, {"name", a}, {"to", b}}; });
+
+  auto* snap = app.add_subcommand("snapshot", "Snapshots and archives")->require_subcommand(1);
+  auto* s_create = snap->add_subcommand("create", "Capture a namespace (instant)");
+  s_create->add_option("NAME", a)->required();
+  s_create->add_option("--ns", b, "Namespace (default: the only one)");
+  s_create->callback([&] { req = {{"cmd", "snapshot.create"}, {"name", a}, {"ns", b}}; });
+  snap->add_subcommand("list", "List snapshots")->callback([&] {
+    req = {{"cmd", "snapshot.list"}};
+  });
+  auto* s_delete = snap->add_subcommand("delete", "Delete a snapshot");
+  s_delete->add_option("NAME", a)->required();
+  s_delete->callback([&] { req = {{"cmd", "snapshot.delete"}, {"name", a}}; });
+  auto* s_export = snap->add_subcommand("export", "Write a snapshot to one archive file");
+  s_export->add_option("NAME", a)->required();
+  s_export->add_option("-o,--output", b, "Archive file")->required();
+  s_export->callback([&] {
+    req = {{"cmd", "snapshot.export"}, {"name", a}, {"file", absolute(b)}};
+  });
+  auto* s_import = snap->add_subcommand("import", "Verify an archive, then add it");
+  s_import->add_option("FILE", b)->required()->check(CLI::ExistingFile);
+  s_import->add_option("--as", c, "Import as this new namespace instead of a snapshot");
+  s_import->add_option("--name", a, "Snapshot name (default: the file name without extension)");
+  s_import->callback([&] {
+    if (a.empty()) a = std::filesystem::path(b).stem().string();
+    req = {{"cmd", "snapshot.import"}, {"name", a}, {"as", c}, {"file", absolute(b)}};
+  });
+  auto* s_swap = snap->add_subcommand("swap", "Atomically replace a namespace's content");
+  s_swap->add_option("NAME", a)->required();
+  s_swap->add_option("--ns", b, "Namespace (default: the only one)");
+  s_swap->callback([&] { req = {{"cmd", "snapshot.swap"}, {"name", a}, {"ns", b}}; });
+  auto* s_restore = snap->add_subcommand("restore", "Import an archive and swap it in");
+  s_restore->add_option("FILE", c)->required()->check(CLI::ExistingFile);
+  s_restore->add_option("--ns", b, "Namespace (default: the only one)");
+  s_restore->callback([&] {
+    req = {{"cmd", "snapshot.restore"}, {"file", absolute(c)}, {"ns", b}};
+  });
+
+  auto* verify = app.add_subcommand("verify", "Read every byte and check every checksum");
+  verify->add_option("--ns", a, "Only this namespace");
+  verify->callback([&] { req = {{"cmd", "verify"}, {"ns", a}}; });
+  app.add_subcommand("env", "Print the GOCACHE line for the go in PATH")->callback([&] {
+    req = {{"cmd", "env"}};
+  });
+  app.add_subcommand("compact", "Reclaim fragmented space now")->callback([&] {
+    req = {{"cmd", "compact"}};
+  });
+  auto* evict = app.add_subcommand("evict", "Evict least recently used files down to a size");
+  evict->add_option("--to", a, "Target size")->required();
+  evict->callback([&] { req = {{"cmd", "evict"}, {"to", a}}; });
+  auto* trim = app.add_subcommand("trim", "Remove files unused for a duration");
+  trim->add_option("--unused-for", a, "Duration")->required();
+  trim->callback([&] { req = {{"cmd", "trim"}, {"unused_for", a}}; });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "gocachectl: error: %s (see gocachectl --help)\n", e.what());
+    return gcfs::control::kUsage;
+  }
+  store = absolute(store);
+  const std::string cmd = req.value("cmd", "");
+  json reply = cmd == "env" ? gcfs::ctl::env_reply(store) : gcfs::ctl::run_request(store, req);
+  const int exit_code = reply.value("exit", reply.value("ok", false) ? 0 : 1);
+  if (as_json) {
+    std::printf("%s\n", reply.dump(2).c_str());
+  } else {
+    if (reply.contains("result")) gcfs::ctl::print_human(cmd, reply["result"]);
+    if (!reply.value("ok", false)) {
+      std::fprintf(stderr, "gocachectl: error: %s\n", reply.value("error", "failed").c_str());
+    }
+  }
+  return exit_code;
+}

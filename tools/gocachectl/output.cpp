@@ -1,0 +1,113 @@
+#include "tools/gocachectl/output.hpp"
+
+#include <fmt/format.h>
+
+#include <ctime>
+
+namespace gcfs::ctl {
+
+using control::json;
+
+std::string human_bytes(uint64_t n) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(n);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  return u == 0 ? fmt::format("{} B", n) : fmt::format("{:.1f} {}", v, units[u]);
+}
+
+namespace {
+
+std::string when(const json& t) {
+  if (!t.is_number()) return "unknown";
+  std::time_t s = t.get<int64_t>();
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", std::localtime(&s));
+  return buf;
+}
+
+uint64_t u(const json& j, const char* k) { return j.value(k, uint64_t{0}); }
+
+void print_stats(const json& r) {
+  for (const auto& ns : r["namespaces"]) {
+    fmt::print("namespace {}\n", ns.value("name", ""));
+    fmt::print("  files               {}\n", u(ns, "files"));
+    fmt::print("  logical bytes       {}\n", human_bytes(u(ns, "logical_bytes")));
+    fmt::print("  stored bytes        {}\n", human_bytes(u(ns, "stored_bytes")));
+    fmt::print("  compression ratio   {:.2f}\n", ns.value("compression_ratio", 0.0));
+    fmt::print("  hits / misses       {} / {}\n", u(ns, "hits"), u(ns, "misses"));
+    fmt::print("  last use            {}\n", when(ns.value("last_use", json())));
+  }
+  const json& st = r["store"];
+  fmt::print("store {}: {} on disk (all namespaces and snapshots), {} free{}\n",
+             st.value("path", ""), human_bytes(u(st, "physical_bytes")),
+             human_bytes(u(st, "disk_free_bytes")),
+             st.value("daemon", false) ? "" : " (no daemon running: hits/misses unknown)");
+}
+
+void print_archive(const json& r) {
+  fmt::print(
+      "  namespace {} (Go {}), {} files, {} logical, {} stored, {} entries in {} parts, "
+      "archive {}\n",
+      r.value("ns", ""), r.value("go_version", "") == "" ? "?" : r.value("go_version", ""),
+      u(r, "files"), human_bytes(u(r, "logical_bytes")), human_bytes(u(r, "stored_bytes")),
+      u(r, "entries"), u(r, "parts"), human_bytes(u(r, "archive_bytes")));
+}
+
+}  // namespace
+
+void print_human(const std::string& cmd, const json& r) {
+  if (cmd == "stats") return print_stats(r);
+  if (cmd == "env") return (void)fmt::print("export GOCACHE={}\n", r.value("GOCACHE", ""));
+  if (cmd == "ns.list") {
+    for (const auto& ns : r["namespaces"]) fmt::print("{}\n", ns.value("name", ""));
+  } else if (cmd == "ns.create") {
+    fmt::print("namespace {} created\n", r.value("name", ""));
+  } else if (cmd == "ns.drop") {
+    fmt::print("namespace {} dropped\n", r.value("name", ""));
+  } else if (cmd == "ns.rename") {
+    fmt::print("namespace renamed to {}\n", r.value("name", ""));
+  } else if (cmd == "snapshot.create") {
+    fmt::print("snapshot {} of namespace {}: {} files, {}\n", r.value("name", ""),
+               r.value("source_ns", ""), u(r, "files"), human_bytes(u(r, "logical_bytes")));
+  } else if (cmd == "snapshot.list") {
+    fmt::print("{:<32} {:<20} {:>8} {:>12}  {}\n", "NAME", "NAMESPACE", "FILES", "LOGICAL",
+               "CREATED");
+    for (const auto& s : r["snapshots"]) {
+      fmt::print("{:<32} {:<20} {:>8} {:>12}  {}\n", s.value("name", ""), s.value("source_ns", ""),
+                 u(s, "files"), human_bytes(u(s, "logical_bytes")),
+                 when(s.value("created", json())));
+    }
+  } else if (cmd == "snapshot.delete") {
+    fmt::print("snapshot {} deleted\n", r.value("name", ""));
+  } else if (cmd == "snapshot.export") {
+    fmt::print("exported to {}\n", r.value("file", ""));
+    print_archive(r);
+  } else if (cmd == "snapshot.import") {
+    fmt::print("imported as {}\n", r.contains("namespace") ? "namespace " + r.value("namespace", "")
+                                                           : "snapshot " + r.value("snapshot", ""));
+    print_archive(r);
+  } else if (cmd == "snapshot.swap" || cmd == "snapshot.restore") {
+    fmt::print("namespace {} now holds {}", r.value("ns", ""),
+               cmd == "snapshot.swap" ? "snapshot " + r.value("snapshot", "") : "the archive");
+    if (r["old_content"].is_string()) {
+      fmt::print("; its previous content is snapshot {}", r.value("old_content", ""));
+    }
+    fmt::print("\n");
+  } else if (cmd == "verify") {
+    for (const auto& ns : r["namespaces"]) {
+      fmt::print("namespace {}: {} files, {} read, {} damaged\n", ns.value("name", ""),
+                 u(ns, "files"), human_bytes(u(ns, "bytes_read")), ns["damaged"].size());
+      for (const auto& d : ns["damaged"]) {
+        fmt::print("  DAMAGED {}: {}\n", d.value("path", ""), d.value("error", ""));
+      }
+    }
+  } else {
+    fmt::print("{}\n", r.dump(2));
+  }
+}
+
+}  // namespace gcfs::ctl
