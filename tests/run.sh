@@ -74,6 +74,14 @@ if bash tools/build.sh build-asan -Db_sanitize=address,undefined -Dbench=false; 
 else
   fail sanitizer-build
 fi
+
+# Opt-in: the mount tests against the sanitizer-built daemon (leaks and memory errors in the
+# daemon make its exit status non-zero, which the harness reports as an unclean shutdown).
+if [[ "${GOCACHEFS_ASAN_MOUNT_TESTS:-0}" == 1 && ! " ${failed[*]} " =~ " sanitizer-build " ]]; then
+  phase "mount tests against the sanitizer daemon (build-asan/fusefs/gocachefs)"
+  GOCACHEFS_BIN=build-asan/fusefs/gocachefs "$PYTHON" -m pytest -q -rfE tests/mount ||
+    fail sanitizer-mount-tests
+fi
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
 cleanup_leftovers
@@ -81,7 +89,7 @@ phase "mount + e2e tests (pytest, real daemon build/fusefs/gocachefs)"
 if [[ ${#failed[@]} -gt 0 ]]; then
   echo "earlier phases FAILED: ${failed[*]} (running pytest anyway; the run fails)"
 else
-  echo "earlier phases passed: deps clang-format build unit-tests sanitizer-unit-tests"
+  echo "earlier phases passed"
 fi
 timeout --signal=TERM --kill-after=30 "$PYTEST_TIMEOUT" \
   "$PYTHON" -m pytest -v -rfE --durations=10 tests/mount tests/e2e
