@@ -17,6 +17,8 @@ void init(void* userdata, fuse_conn_info* conn) {
   // Whole-file writes of the Go command go through the daemon as they happen.
   conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
   conn->max_write = fs->options().max_write;
+  // Large sequential reads in few round trips: each is a MultiGet of chunks.
+  conn->max_readahead = fs->options().max_write;
   conn->max_background = 64;
   conn->congestion_threshold = 48;
   spdlog::debug("fuse init: proto {}.{}, capable {:#x}, want {:#x}", conn->proto_major,
