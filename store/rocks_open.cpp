@@ -130,7 +130,13 @@ Status RocksStore::open_db() {
   // A family whose memtable still refers to an old WAL keeps that WAL alive
   // (the registry family is written rarely): past this total, flush it.
   db.max_total_wal_size = 2 * opts_.write_buffer_bytes;
+  // The default preallocates 4 MiB of MANIFEST: a small store's footprint
+  // would be mostly that (docs/space.md).
+  db.manifest_preallocation_size = 256 << 10;
   db.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;  // no LOG files piling up
+  // Flush and compaction writes pass it; background compactions lower it.
+  rate_limiter_.reset(rocksdb::NewGenericRateLimiter(kUnthrottledRate));
+  db.rate_limiter = rate_limiter_;
 
   // Every existing family must be named at Open.
   std::vector<std::string> families{rocksdb::kDefaultColumnFamilyName};

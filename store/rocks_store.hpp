@@ -8,6 +8,7 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
+#include <rocksdb/rate_limiter.h>
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
@@ -19,9 +20,12 @@
 #include <vector>
 
 #include "store/inode_record.hpp"
+#include "store/keys.hpp"
 #include "store/store.hpp"
 
 namespace gcfs {
+
+using keys::kDentryValueSize;
 
 // One open namespace. Handed out as shared_ptr so a concurrent drop is safe:
 // the family handle is destroyed when the last user lets go.
@@ -47,6 +51,14 @@ struct Deltas {
   int64_t logical = 0;
   int64_t stored = 0;
   int64_t orphans = 0;
+  int64_t live = 0;  // key + value bytes of live records (docs/space.md)
+  // A record of `key_size` + `value_size` bytes appears (or, negative, goes).
+  void put_kv(size_t key_size, size_t value_size) {
+    live += static_cast<int64_t>(key_size + value_size);
+  }
+  void del_kv(size_t key_size, size_t value_size) {
+    live -= static_cast<int64_t>(key_size + value_size);
+  }
   void add_to(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* cf) const;
 };
 
@@ -77,6 +89,7 @@ class Txn {
   struct Entry {
     InodeRecord rec;
     Mark mark = Mark::clean;
+    size_t old_value_size = 0;  // serialized size of the stored record; 0 = none
   };
   RocksStore& store_;
   NsState& ns_;
@@ -127,6 +140,16 @@ class RocksStore final : public Store {
   Status sync() override;
   uint32_t chunk_size() const override { return chunk_size_; }
 
+  // rocks_space.cpp
+  Result<SpaceStats> space(NsId ns) override;
+  Result<StoreSpace> space_all() override;
+  Status compact(NsId ns, const CompactRequest& request) override;
+  // rocks_lru.cpp
+  Status record_uses(NsId ns, std::span<const FileUse> uses) override;
+  Result<std::vector<LruEntry>> lru_oldest(NsId ns, size_t max) override;
+  Result<int64_t> last_use_ns(NsId ns, Ino ino) override;
+  Result<Ino> parent_of(NsId ns, Ino dir) override;
+
   // Test hooks (store/testing.hpp): raw access to a namespace's family.
   Status put_raw(NsId ns, std::string_view key, std::string_view value);
   Result<std::optional<std::string>> get_raw(NsId ns, std::string_view key);
@@ -164,6 +187,10 @@ class RocksStore final : public Store {
   // rocks_accounting.cpp
   Result<NsStats> read_counters(NsState& ns);
 
+  // rocks_space.cpp
+  Result<SpaceStats> family_space(NsState& ns, bool with_blocks, uint64_t wal_bytes,
+                                  uint64_t all_memtables);
+
   StoreOptions opts_;
   uint32_t chunk_size_ = 0;
   uint32_t inline_max_ = 0;
@@ -172,6 +199,10 @@ class RocksStore final : public Store {
   std::shared_ptr<rocksdb::Cache> block_cache_;
   std::shared_ptr<rocksdb::MergeOperator> merge_op_;
   std::atomic<bool> needs_resume_{false};
+  // Throttles background compactions (rocks_space.cpp); unthrottled otherwise.
+  static constexpr int64_t kUnthrottledRate = int64_t{64} << 30;
+  std::shared_ptr<rocksdb::RateLimiter> rate_limiter_;
+  std::mutex compact_mu_;  // one manual compaction at a time
 
   std::mutex admin_mu_;  // serializes namespace create/drop/rename
   NsId next_ns_ = 1;     // guarded by admin_mu_
@@ -200,7 +231,13 @@ Status check_entry_name(std::string_view name);
 // Whether directory `dir` has any entry (read in the current state).
 Result<bool> dir_has_entries(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, Ino dir);
 // Drops one link of a non-directory; at zero links it becomes an orphan
-// (`O` key, counted in orphans instead of files/symlinks).
-void drop_link(Txn& t, Ino ino, InodeRecord& rec, Timespec now);
+// (`O` key, counted in orphans instead of files/symlinks) and leaves the
+// least-recently-used index.
+Status drop_link(Txn& t, Ino ino, InodeRecord& rec, Timespec now);
+
+// rocks_lru.cpp: the least-recently-used index (`L` + time + ino -> parent +
+// name; `U` + ino -> time), kept in the mutation's batch.
+void lru_insert(Txn& t, Ino ino, Ino parent, std::string_view name, int64_t time_ns);
+Status lru_remove(Txn& t, Ino ino);
 
 }  // namespace gcfs
