@@ -17,6 +17,7 @@
 
 #include "fusefs/filesystem.hpp"
 #include "fusefs/mountpoint.hpp"
+#include "fusefs/space_worker.hpp"
 #include "store/paths.hpp"
 #include "store/store.hpp"
 
@@ -154,8 +155,11 @@ int run_daemon(DaemonOptions o) {
     }
   }
 
+  SpaceOptions space;
+  space.limits = {o.max_size, o.ns_max_size, o.low_watermark_pct / 100.0};
   StoreOptions so;
   so.path = o.store_dir;
+  so.max_file_size = std::min(so.max_file_size, policy::file_size_limit(space.limits));
   auto store = open_rocks_store(so);
   if (!store) return fail(store_error(o.store_dir, store.error()));
   if (o.log_file.empty() && !o.foreground) o.log_file = o.store_dir + "/gocachefs.log";
@@ -174,7 +178,16 @@ int run_daemon(DaemonOptions o) {
   FsOptions fo;
   fo.cache_timeout = o.cache_timeout;
   fo.single_ns = single_ns;
+  fo.max_file_bytes = so.max_file_size;
   Filesystem fs(**store, fo);
+  if (single_ns != 0) space.only_ns = single_ns;
+  SpaceManager space_manager(
+      **store, space, [&fs](const Evicted& e) { fs.evicted(e.ns, e.ino, e.parent, e.name); });
+  SpaceWorkerOptions swo;
+  swo.compaction_interval =
+      std::chrono::milliseconds(static_cast<int64_t>(o.space_interval * 1000));
+  SpaceWorker space_worker(**store, space_manager, fs.uses(), swo);
+  fs.set_commit_listener([&space_worker](NsId) { space_worker.wake(); });
 
   std::vector<std::string> argv_s = {"gocachefs", "-o",
                                      "default_permissions,fsname=gocachefs,subtype=gocachefs"};
@@ -205,12 +218,14 @@ int run_daemon(DaemonOptions o) {
   spdlog::info("mounted {} on {} (store {}{})", o.ns.empty() ? "namespaces" : "namespace " + o.ns,
                o.mountpoint, o.store_dir, o.foreground ? ", foreground" : "");
   detach(ready_fd);
+  space_worker.start();
 
   fuse_loop_config* cfg = fuse_loop_cfg_create();
   fuse_loop_cfg_set_clone_fd(cfg, 0);
   fuse_loop_cfg_set_idle_threads(cfg, 8);
   int rc = fuse_session_loop_mt(se, cfg);
   fuse_loop_cfg_destroy(cfg);
+  space_worker.stop();  // before the session goes: it notifies the kernel
 
   fuse_session_unmount(se);
   fuse_remove_signal_handlers(se);

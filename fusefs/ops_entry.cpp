@@ -69,6 +69,7 @@ void lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     return reply_negative(req, fs);
   }
   fs.apply_pending(fs.inos().to_fuse(p.ns, attr->ino), *attr);
+  if (S_ISREG(attr->mode)) fs.uses().record(p.ns, attr->ino, p.ino, name);  // LRU, in memory
   reply_entry(req, fs, p.ns, *attr, action);
 }
 
@@ -93,6 +94,7 @@ void getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
   NodeId id = fs.inos().from_fuse(ino);
   auto attr = fs.current_attr(ino, id);
   if (!attr) return reply_err(req, attr.error());
+  if (S_ISREG(attr->mode)) fs.uses().record(id.ns, id.ino);
   reply_attr(req, fs, id.ns, *attr);
 }
 
@@ -120,6 +122,8 @@ void setattr(fuse_req_t req, fuse_ino_t ino, struct stat* st, int to_set, fuse_f
   auto attr = fs.store().setattr(id.ns, id.ino, sa);
   if (lock.owns_lock()) lock.unlock();
   if (!attr) return reply_err(req, attr.error());
+  // The Go command marks a cache entry used by setting its mtime.
+  if (sa.mtime && S_ISREG(attr->mode)) fs.uses().record_mtime(id.ns, id.ino, *sa.mtime);
   fs.apply_pending(ino, *attr);
   reply_attr(req, fs, id.ns, *attr);
 }
