@@ -103,6 +103,7 @@ void setattr(fuse_req_t req, fuse_ino_t ino, struct stat* st, int to_set, fuse_f
   if (fs.inos().is_virtual_root(ino)) return (void)fuse_reply_err(req, EPERM);
   NodeId id = fs.inos().from_fuse(ino);
   SetAttr sa = to_setattr(st, to_set);
+  if (sa.size && *sa.size > fs.options().max_file_bytes) return (void)fuse_reply_err(req, EFBIG);
   Node* node = fs.nodes().find(ino);
   std::unique_lock<std::mutex> lock;
   if (node && node->has_pending.load(std::memory_order_acquire)) {

@@ -29,8 +29,9 @@ bool is_wal(const std::string& name) {
 }
 
 struct DirUsage {
-  uint64_t all = 0;  // every regular file
-  uint64_t wal = 0;  // write-ahead log files
+  uint64_t all = 0;           // every regular file, on-disk blocks
+  uint64_t wal = 0;           // write-ahead log files, on-disk blocks
+  uint64_t wal_apparent = 0;  // what the WAL files hold (no preallocation)
 };
 
 DirUsage dir_usage(const std::string& dir) {
@@ -42,7 +43,10 @@ DirUsage dir_usage(const std::string& dir) {
     if (!it->is_regular_file(fec)) continue;
     const uint64_t n = disk_bytes(it->path());
     u.all += n;
-    if (is_wal(it->path().filename().string())) u.wal += n;
+    if (is_wal(it->path().filename().string())) {
+      u.wal += n;
+      u.wal_apparent += it->file_size(fec);
+    }
   }
   return u;
 }
@@ -64,10 +68,13 @@ Result<SpaceStats> RocksStore::family_space(NsState& ns, bool with_blocks, uint6
   st.stored_bytes = counters->stored_bytes;
   st.live_bytes = counters->live_bytes;
   st.memtable_bytes = memtable_bytes(db_, ns.cf);
-  // The WAL holds what the memtables hold: share it by memtable size.
+  // The WAL holds what the memtables hold: share what it holds (not its
+  // preallocation) by memtable size, at most the namespace's memtable (WAL
+  // files kept only for other families' sake are the store's overhead).
   if (all_memtables > 0) {
-    st.wal_bytes = static_cast<uint64_t>(static_cast<double>(wal_bytes) * st.memtable_bytes /
-                                         static_cast<double>(all_memtables));
+    st.wal_bytes = std::min(
+        st.memtable_bytes,
+        static_cast<uint64_t>(static_cast<double>(wal_bytes) * st.memtable_bytes / all_memtables));
   }
 
   rocksdb::ColumnFamilyMetaData md;
@@ -121,7 +128,7 @@ Result<SpaceStats> RocksStore::space(NsId id) {
   if (!state) return state.status();
   uint64_t all_mem = 0;
   db_->GetAggregatedIntProperty("rocksdb.cur-size-all-mem-tables", &all_mem);
-  return family_space(**state, true, dir_usage(opts_.path).wal, all_mem);
+  return family_space(**state, true, dir_usage(opts_.path).wal_apparent, all_mem);
 }
 
 Result<StoreSpace> RocksStore::space_all() {
@@ -136,7 +143,7 @@ Result<StoreSpace> RocksStore::space_all() {
   StoreSpace out;
   SpaceStats& t = out.total;
   for (auto& [name, ns] : all) {
-    auto st = family_space(*ns, false, du.wal, all_mem);
+    auto st = family_space(*ns, false, du.wal_apparent, all_mem);
     if (!st) {
       if (st.code() == Errc::not_found) continue;  // dropped meanwhile
       return st.status();
