@@ -48,6 +48,7 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(const StoreOptions& options
   if (auto s = store->open_db(); !s) return s;
   if (auto s = store->load_format(); !s) return s;
   if (auto s = store->load_namespaces(); !s) return s;
+  if (auto s = store->backfill_live_bytes(); !s) return s;
   if (auto s = store->purge_leftover_orphans(); !s) return s;
   return store;
 }

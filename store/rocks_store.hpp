@@ -153,6 +153,7 @@ class RocksStore final : public Store {
   // Test hooks (store/testing.hpp): raw access to a namespace's family.
   Status put_raw(NsId ns, std::string_view key, std::string_view value);
   Result<std::optional<std::string>> get_raw(NsId ns, std::string_view key);
+  Status delete_raw(NsId ns, std::string_view key);
 
  private:
   friend class Txn;
@@ -163,6 +164,7 @@ class RocksStore final : public Store {
   Status load_format();
   Status load_namespaces();
   Status purge_leftover_orphans();
+  Status backfill_live_bytes();  // rocks_backfill.cpp
   rocksdb::ColumnFamilyOptions family_options();
 
   // rocks_util.cpp

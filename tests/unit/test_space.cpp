@@ -10,6 +10,7 @@
 
 #include "fusefs/space_manager.hpp"
 #include "store/pending_write.hpp"
+#include "store/testing.hpp"
 #include "store_fixture.hpp"
 
 namespace gcfs {
@@ -271,6 +272,19 @@ TEST_F(SpaceTest, TrimEvictsWhatWasNotUsedRecently) {
   EXPECT_EQ(r->files, 1u);
   EXPECT_FALSE(exists(kRootIno, "old"));
   EXPECT_TRUE(exists(kRootIno, "new"));
+}
+
+TEST_F(SpaceTest, StoreWithoutLiveCounterIsRecountedAtOpen) {
+  put(kRootIno, "a", random_bytes(300'000, 1));
+  put(kRootIno, "b", "small");
+  auto orphan = store_->unlink(ns_, kRootIno, "b", test::kT2);  // purged at open
+  ASSERT_TRUE(orphan);
+  // As a store written before the counter existed.
+  ASSERT_TRUE(testing::delete_raw(*store_, ns_, "Slive_bytes"));
+  EXPECT_EQ(store_->stats(ns_)->live_bytes, 0u);
+  reopen();
+  EXPECT_GT(store_->stats(ns_)->live_bytes, 300'000u);
+  expect_exact();
 }
 
 }  // namespace
