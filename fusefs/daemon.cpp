@@ -18,6 +18,7 @@
 #include "fusefs/control_server.hpp"
 #include "fusefs/filesystem.hpp"
 #include "fusefs/mountpoint.hpp"
+#include "fusefs/space_worker.hpp"
 #include "store/paths.hpp"
 #include "store/store.hpp"
 
@@ -155,8 +156,11 @@ int run_daemon(DaemonOptions o) {
     }
   }
 
+  SpaceOptions space;
+  space.limits = {o.max_size, o.ns_max_size, o.low_watermark_pct / 100.0};
   StoreOptions so;
   so.path = o.store_dir;
+  so.max_file_size = std::min(so.max_file_size, policy::file_size_limit(space.limits));
   auto store = open_rocks_store(so);
   if (!store) return fail(store_error(o.store_dir, store.error()));
   if (o.log_file.empty() && !o.foreground) o.log_file = o.store_dir + "/gocachefs.log";
@@ -175,7 +179,16 @@ int run_daemon(DaemonOptions o) {
   FsOptions fo;
   fo.cache_timeout = o.cache_timeout;
   fo.single_ns = single_ns;
+  fo.max_file_bytes = so.max_file_size;
   Filesystem fs(**store, fo);
+  if (single_ns != 0) space.only_ns = single_ns;
+  SpaceManager space_manager(
+      **store, space, [&fs](const Evicted& e) { fs.evicted(e.ns, e.ino, e.parent, e.name); });
+  SpaceWorkerOptions swo;
+  swo.compaction_interval =
+      std::chrono::milliseconds(static_cast<int64_t>(o.space_interval * 1000));
+  SpaceWorker space_worker(**store, space_manager, fs.uses(), swo);
+  fs.set_commit_listener([&space_worker](NsId) { space_worker.wake(); });
 
   std::vector<std::string> argv_s = {"gocachefs", "-o",
                                      "default_permissions,fsname=gocachefs,subtype=gocachefs"};
@@ -208,6 +221,7 @@ int run_daemon(DaemonOptions o) {
   ControlServer control(fs, se, {o.store_dir, o.mountpoint, o.ns});
   if (Status s = control.start(); !s) spdlog::warn("no control socket: {}", s.error().message());
   detach(ready_fd);
+  space_worker.start();
 
   fuse_loop_config* cfg = fuse_loop_cfg_create();
   fuse_loop_cfg_set_clone_fd(cfg, 0);
@@ -215,6 +229,7 @@ int run_daemon(DaemonOptions o) {
   int rc = fuse_session_loop_mt(se, cfg);
   fuse_loop_cfg_destroy(cfg);
   control.stop();  // before the session and the store go
+  space_worker.stop();  // before the session goes: it notifies the kernel
 
   fuse_session_unmount(se);
   fuse_remove_signal_handlers(se);

@@ -23,6 +23,12 @@ struct DaemonOptions {
   std::string log_file;
   // Kernel cache timeout for entries and attributes, seconds. Default: 86400.
   double cache_timeout = 86400.0;
+  // Space policy (docs/space.md). Size limits in live bytes; 0: none.
+  // Default: 0, 0, 90 (%), 5 s.
+  uint64_t max_size = 0;
+  uint64_t ns_max_size = 0;
+  double low_watermark_pct = 90.0;
+  double space_interval = 5.0;
 };
 
 // Runs the daemon; returns the process exit status. Startup errors are one

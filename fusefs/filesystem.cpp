@@ -72,6 +72,7 @@ Status Filesystem::commit_locked(Node& node) {
   if (!node.pending || !node.pending->dirty()) return Status::ok();
   auto attr = store_.commit(*node.pending, now_timespec());
   node.publish();
+  if (attr && commit_listener_) commit_listener_(node.id.ns);
   return attr.status();
 }
 

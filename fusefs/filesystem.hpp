@@ -8,12 +8,14 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "fusefs/activity.hpp"
 #include "fusefs/ino_map.hpp"
 #include "fusefs/node_table.hpp"
 #include "fusefs/swap_grace.hpp"
+#include "fusefs/use_tracker.hpp"
 #include "store/store.hpp"
 
 namespace gcfs::fusefs {
@@ -30,6 +32,9 @@ struct FsOptions {
   // Largest write the kernel sends (libfuse 3.14 caps it at 1 MiB).
   // Default: 1 MiB.
   uint32_t max_write = 1 << 20;
+  // Writes past this size fail with EFBIG (the size limit, docs/space.md).
+  // Default: no limit.
+  uint64_t max_file_bytes = UINT64_MAX;
 };
 
 // A handle of an open regular file (fuse_file_info::fh).
@@ -72,6 +77,17 @@ class Filesystem {
   // Called after the store orphaned `ino`: purge now or when the kernel forgets.
   void orphaned(NsId ns, Ino ino);
 
+  // ---- space policy (fs_space.cpp) ----
+  // Uses of files, for the LRU index.
+  UseTracker& uses() { return uses_; }
+  // Called after every successful commit (the space worker checks limits).
+  void set_commit_listener(std::function<void(NsId)> f) { commit_listener_ = std::move(f); }
+  // Drops (parent, name) from the kernel's dentry cache. Not from inside a
+  // FUSE request.
+  void invalidate_entry(NsId ns, Ino parent, std::string_view name);
+  // The store unlinked `ino` (eviction): purge unless open, then invalidate.
+  void evicted(NsId ns, Ino ino, Ino parent, std::string_view name);
+
  private:
   Store& store_;
   FsOptions options_;
@@ -81,6 +97,8 @@ class Filesystem {
   SwapGrace swap_grace_;
   fuse_session* session_ = nullptr;
   Timespec mount_time_;
+  UseTracker uses_;
+  std::function<void(NsId)> commit_listener_;  // set before the session runs
 };
 
 Timespec now_timespec();

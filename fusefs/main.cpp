@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "fusefs/daemon.hpp"
+#include "policy/space.hpp"
 #include "store/paths.hpp"
 
 int main(int argc, char** argv) {
@@ -25,6 +26,29 @@ int main(int argc, char** argv) {
   app.add_option("--cache-timeout", o.cache_timeout,
                  "Seconds the kernel may cache entries and attributes")
       ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  auto size_option = [&app](const char* name, uint64_t& out, const char* help) {
+    app.add_option_function<std::string>(
+           name,
+           [&out, name](const std::string& v) {
+             auto n = gcfs::policy::parse_size(v);
+             if (!n) throw CLI::ValidationError(name, "not a size (e.g. 20G, 512M): " + v);
+             out = *n;
+           },
+           help)
+        ->type_name("SIZE");
+  };
+  size_option("--max-size", o.max_size,
+              "Size limit of the mount (live bytes, e.g. 20G); least recently used entries are "
+              "evicted beyond it");
+  size_option("--ns-max-size", o.ns_max_size, "Size limit of each namespace (e.g. 5G)");
+  app.add_option("--low-watermark", o.low_watermark_pct,
+                 "Eviction stops at this percentage of a size limit")
+      ->check(CLI::Range(1.0, 100.0))
+      ->capture_default_str();
+  app.add_option("--space-interval", o.space_interval,
+                 "Seconds between checks for blocks to compact")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   try {
     app.parse(argc, argv);

@@ -51,6 +51,12 @@ bool NodeTable::mark_orphan(fuse_ino_t fino) {
   return true;
 }
 
+bool NodeTable::is_open(fuse_ino_t fino) {
+  std::lock_guard lock(mu_);
+  auto it = nodes_.find(fino);
+  return it != nodes_.end() && it->second->opens > 0;
+}
+
 Node* NodeTable::find(fuse_ino_t fino) {
   std::lock_guard lock(mu_);
   auto it = nodes_.find(fino);

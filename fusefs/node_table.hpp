@@ -65,6 +65,8 @@ class NodeTable {
   // Marks a node unlinked. Returns false if the kernel holds no reference
   // (the caller purges at once).
   bool mark_orphan(fuse_ino_t fino);
+  // Whether the inode has an open handle.
+  bool is_open(fuse_ino_t fino);
   // Only for the inode a request is about: the kernel pins it meanwhile.
   Node* find(fuse_ino_t fino);
   // The size of the file's uncommitted content, if it has any. Safe for any

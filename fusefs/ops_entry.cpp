@@ -83,6 +83,7 @@ void lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     return reply_negative(req, fs);
   }
   fs.apply_pending(fs.inos().to_fuse(p.ns, attr->ino), *attr);
+  if (S_ISREG(attr->mode)) fs.uses().record(p.ns, attr->ino, p.ino, name);  // LRU, in memory
   reply_entry(req, fs, p.ns, *attr, action);
 }
 
@@ -107,6 +108,7 @@ void getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
   NodeId id = fs.inos().from_fuse(ino);
   auto attr = fs.current_attr(ino, id);
   if (!attr) return reply_err(req, attr.error());
+  if (S_ISREG(attr->mode)) fs.uses().record(id.ns, id.ino);
   reply_attr(req, fs, id.ns, *attr);
 }
 
@@ -115,6 +117,7 @@ void setattr(fuse_req_t req, fuse_ino_t ino, struct stat* st, int to_set, fuse_f
   if (fs.inos().is_virtual_root(ino)) return (void)fuse_reply_err(req, EPERM);
   NodeId id = fs.inos().from_fuse(ino);
   SetAttr sa = to_setattr(st, to_set);
+  if (sa.size && *sa.size > fs.options().max_file_bytes) return (void)fuse_reply_err(req, EFBIG);
   Node* node = fs.nodes().find(ino);
   std::unique_lock<std::mutex> lock;
   if (node && node->has_pending.load(std::memory_order_acquire)) {
@@ -134,6 +137,8 @@ void setattr(fuse_req_t req, fuse_ino_t ino, struct stat* st, int to_set, fuse_f
   auto attr = fs.store().setattr(id.ns, id.ino, sa);
   if (lock.owns_lock()) lock.unlock();
   if (!attr) return reply_err(req, attr.error());
+  // The Go command marks a cache entry used by setting its mtime.
+  if (sa.mtime && S_ISREG(attr->mode)) fs.uses().record_mtime(id.ns, id.ino, *sa.mtime);
   fs.apply_pending(ino, *attr);
   reply_attr(req, fs, id.ns, *attr);
 }

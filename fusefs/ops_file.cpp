@@ -122,6 +122,7 @@ void open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   }
   auto h = open_handle(fs, ino, id, fi->flags);
   if (!h) return reply_err(req, h.error());
+  fs.uses().record(id.ns, id.ino);  // LRU, in memory
   if (!(*h)->writable && (*h)->node->action.load(std::memory_order_relaxed)) {
     fs.activity().hit(id.ns);
   }
@@ -154,6 +155,10 @@ void write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t off,
            fuse_file_info* fi) {
   Filesystem& fs = fs_of(req);
   Node& node = *handle_of(fi)->node;
+  // A file larger than the size limit could never stay: refuse it early.
+  if (static_cast<uint64_t>(off) + size > fs.options().max_file_bytes) {
+    return (void)fuse_reply_err(req, EFBIG);
+  }
   Status s;
   {
     std::lock_guard lock(node.mu);

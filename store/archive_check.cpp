@@ -27,6 +27,10 @@ Status RecordChecker::feed(std::string_view key, std::string_view value) {
   if (any_ && key <= std::string_view(last_key_)) return hostile("keys out of order");
   any_ = true;
   last_key_.assign(key);
+  // Live bytes count every record but the bookkeeping ones (as recount() does).
+  if (key[0] != keys::kCounterTag && key != keys::kNextIno) {
+    counted_.live_bytes += key.size() + value.size();
+  }
   switch (key[0]) {
     case keys::kInodeTag:
       return check_inode(key, value);
@@ -51,6 +55,12 @@ Status RecordChecker::feed(std::string_view key, std::string_view value) {
       return Status::ok();
     case keys::kCounterTag:
       return check_counter(key, value);
+    case 'L':  // LRU index: last use (u64 BE) + ino -> parent + name (rocks_lru.cpp)
+      if (key.size() != 17 || value.size() < 9) return hostile("malformed use index record");
+      return Status::ok();
+    case 'U':  // last use of an inode
+      if (key.size() != 9 || value.size() != 8) return hostile("malformed use record");
+      return Status::ok();
     default:
       if (key == keys::kNextIno && value.size() == 8) {
         next_ino_ = keys::get_u64be(value.data());
@@ -96,11 +106,12 @@ Status RecordChecker::check_dentry(std::string_view key, std::string_view value)
 }
 
 Status RecordChecker::check_counter(std::string_view key, std::string_view value) {
-  static constexpr std::array<std::string_view, 6> names = {
-      "files", "dirs", "symlinks", "logical_bytes", "stored_bytes", "orphans"};
-  std::array<uint64_t*, 6> slots = {&counters_.files,        &counters_.dirs,
+  static constexpr std::array<std::string_view, 7> names = {
+      "files", "dirs", "symlinks", "logical_bytes", "stored_bytes", "orphans", "live_bytes"};
+  std::array<uint64_t*, 7> slots = {&counters_.files,        &counters_.dirs,
                                     &counters_.symlinks,     &counters_.logical_bytes,
-                                    &counters_.stored_bytes, &counters_.orphans};
+                                    &counters_.stored_bytes, &counters_.orphans,
+                                    &counters_.live_bytes};
   if (value.size() != 8) return hostile("malformed counter");
   for (size_t i = 0; i < names.size(); ++i) {
     if (key.substr(1) == names[i]) {

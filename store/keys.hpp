@@ -70,6 +70,7 @@ struct DentryKey {
 std::optional<DentryKey> parse_dentry(std::string_view key);
 
 // Dentry value: child ino (u64 BE) + type bits (u32 BE).
+inline constexpr size_t kDentryValueSize = 12;
 std::string dentry_value(Ino child, uint32_t type);
 struct DentryValue {
   Ino ino = 0;

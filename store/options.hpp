@@ -46,6 +46,11 @@ struct StoreOptions {
   // Default: 32 MiB.
   uint64_t write_buffer_bytes = uint64_t{32} << 20;
 
+  // Write rate of a background (low-priority) compaction, bytes/s; urgent
+  // compactions are not throttled.
+  // Default: 32 MiB/s.
+  int64_t background_compaction_rate = int64_t{32} << 20;
+
   // Open without writing anything (gocachectl inspection).
   // Default: false.
   bool read_only = false;

@@ -15,8 +15,8 @@ namespace gcfs {
 
 namespace {
 
-constexpr std::array<std::string_view, 6> kCounterNames = {
-    "files", "dirs", "symlinks", "logical_bytes", "stored_bytes", "orphans"};
+constexpr std::array<std::string_view, 7> kCounterNames = {
+    "files", "dirs", "symlinks", "logical_bytes", "stored_bytes", "orphans", "live_bytes"};
 
 void merge_delta(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* cf, std::string_view name,
                  int64_t delta) {
@@ -35,20 +35,21 @@ void Deltas::add_to(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* cf)
   merge_delta(batch, cf, kCounterNames[3], logical);
   merge_delta(batch, cf, kCounterNames[4], stored);
   merge_delta(batch, cf, kCounterNames[5], orphans);
+  merge_delta(batch, cf, kCounterNames[6], live);
 }
 
 Result<NsStats> RocksStore::read_counters(NsState& ns) {
-  std::array<std::string, 6> key_bytes;
-  std::array<rocksdb::Slice, 6> key_slices;
+  std::array<std::string, kCounterNames.size()> key_bytes;
+  std::array<rocksdb::Slice, kCounterNames.size()> key_slices;
   for (size_t i = 0; i < kCounterNames.size(); ++i) {
     key_bytes[i] = keys::counter(kCounterNames[i]);
     key_slices[i] = key_bytes[i];
   }
-  std::array<rocksdb::PinnableSlice, 6> values;
-  std::array<rocksdb::Status, 6> statuses;
+  std::array<rocksdb::PinnableSlice, kCounterNames.size()> values;
+  std::array<rocksdb::Status, kCounterNames.size()> statuses;
   db_->MultiGet(rocksdb::ReadOptions(), ns.cf, key_slices.size(), key_slices.data(), values.data(),
                 statuses.data());
-  std::array<uint64_t, 6> n{};
+  std::array<uint64_t, kCounterNames.size()> n{};
   for (size_t i = 0; i < n.size(); ++i) {
     if (statuses[i].IsNotFound()) continue;
     if (!statuses[i].ok()) return map_error(statuses[i], "reading counters");
@@ -58,7 +59,7 @@ Result<NsStats> RocksStore::read_counters(NsState& ns) {
     }
     n[i] = keys::get_u64le(values[i].data());
   }
-  return NsStats{n[0], n[1], n[2], n[3], n[4], n[5]};
+  return NsStats{n[0], n[1], n[2], n[3], n[4], n[5], n[6]};
 }
 
 Result<NsStats> RocksStore::stats(NsId id) {
@@ -79,9 +80,13 @@ Result<NsStats> RocksStore::recount(NsId id) {
   ro.fill_cache = false;
   NsStats st;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, ns.cf));
-  for (it->Seek(std::string(1, keys::kChunkTag)); it->Valid(); it->Next()) {
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const std::string_view key = it->key().ToStringView();
-    const char tag = key[0];
+    const char tag = key.empty() ? '\0' : key[0];
+    // Every record counts as live bytes except the bookkeeping counters.
+    if (tag != keys::kCounterTag && key != keys::kNextIno) {
+      st.live_bytes += key.size() + it->value().size();
+    }
     if (tag == keys::kChunkTag) {
       st.stored_bytes += it->value().size();  // a file's chunk data
     } else if (tag == keys::kInodeTag) {

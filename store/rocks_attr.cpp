@@ -90,11 +90,16 @@ Status RocksStore::purge(NsId id, Ino ino) {
     auto map = load_map(t, ino);
     if (!map) return map.status();
     for (uint64_t idx = 0; idx < map->size(); ++idx) {
-      if ((*map)[idx] != 0) t.batch().Delete(ns.cf, keys::chunk(ino, idx));
+      if ((*map)[idx] == 0) continue;
+      t.batch().Delete(ns.cf, keys::chunk(ino, idx));
+      t.deltas.del_kv(keys::chunk(ino, idx).size(), (*map)[idx]);
     }
     t.batch().Delete(ns.cf, keys::chunk_map(ino));
+    if (!map->empty()) t.deltas.del_kv(keys::chunk_map(ino).size(), map->size() * 4);
   }
   t.batch().Delete(ns.cf, keys::orphan(ino));
+  t.deltas.del_kv(keys::orphan(ino).size(), 0);
+  if (auto s = lru_remove(t, ino); !s) return s;  // an orphan of an older version
   t.erase(ino);
   t.deltas.orphans = -1;
   if (rec.is_reg()) {

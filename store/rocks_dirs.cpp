@@ -93,12 +93,15 @@ Result<Attr> RocksStore::mknode(NsId id, Ino parent, std::string_view name, uint
     t.deltas.symlinks = 1;
   } else {
     t.deltas.files = 1;
+    // A new file is as recently used as can be.
+    lru_insert(t, ino, parent, name, now.sec * 1'000'000'000 + now.nsec);
   }
   (*dir)->mtime = (*dir)->ctime = now;
   t.mark(parent);
   const Attr attr = rec.to_attr(ino);
   t.put_new(ino, std::move(rec));
   t.batch().Put(ns.cf, dkey, keys::dentry_value(ino, type));
+  t.deltas.put_kv(dkey.size(), kDentryValueSize);
   std::string next;
   keys::put_u64be(next, ino + 1);
   t.batch().Put(ns.cf, keys::kNextIno, next);
@@ -118,19 +121,22 @@ Result<std::string> RocksStore::readlink(NsId id, Ino ino) {
   return target;
 }
 
-void drop_link(Txn& t, Ino ino, InodeRecord& rec, Timespec now) {
+Status drop_link(Txn& t, Ino ino, InodeRecord& rec, Timespec now) {
   if (rec.nlink > 0) rec.nlink--;
   rec.ctime = now;
   t.mark(ino);
   if (rec.nlink == 0) {
     t.batch().Put(t.cf(), keys::orphan(ino), rocksdb::Slice());
+    t.deltas.put_kv(keys::orphan(ino).size(), 0);
     if (rec.is_symlink()) {
       t.deltas.symlinks -= 1;
     } else {
       t.deltas.files -= 1;
     }
     t.deltas.orphans += 1;
+    if (rec.is_reg()) return lru_remove(t, ino);
   }
+  return Status::ok();
 }
 
 Result<Ino> RocksStore::unlink(NsId id, Ino parent, std::string_view name, Timespec now) {
@@ -154,10 +160,11 @@ Result<Ino> RocksStore::unlink(NsId id, Ino parent, std::string_view name, Times
   if (S_ISDIR(d->type)) return Error(Errc::is_dir, fmt::format("{} is a directory", name));
   auto child = t.inode(d->ino);
   if (!child) return child.status();
-  drop_link(t, d->ino, **child, now);
+  if (auto s = drop_link(t, d->ino, **child, now); !s) return s;
   (*dir)->mtime = (*dir)->ctime = now;
   t.mark(parent);
   t.batch().Delete(ns.cf, dkey);
+  t.deltas.del_kv(dkey.size(), kDentryValueSize);
   if (auto s = t.write("unlinking"); !s) return s;
   return d->ino;
 }
@@ -203,6 +210,7 @@ Status RocksStore::rmdir(NsId id, Ino parent, std::string_view name, Timespec no
   (*dir)->mtime = (*dir)->ctime = now;
   t.mark(parent);
   t.batch().Delete(ns.cf, dkey);
+  t.deltas.del_kv(dkey.size(), kDentryValueSize);
   return t.write("removing a directory");
 }
 

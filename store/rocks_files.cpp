@@ -197,6 +197,14 @@ Status RocksStore::apply_content(Txn& t, Ino ino, InodeRecord& rec, const Conten
     if (!m) return m.status();
     map = std::move(m).value();
   }
+  // A stored map is never empty (it is deleted instead), so this is the
+  // size of the `M` value being replaced, 0 when there is none.
+  const size_t old_map_value = map.size() * 4;
+  constexpr size_t kChunkKey = 1 + 8 + 8, kMapKey = 1 + 8;
+  // Chunk `idx` (stored size map[idx], 0 = none) is deleted or replaced.
+  auto drop_chunk_bytes = [&](uint64_t idx) {
+    if (idx < map.size() && map[idx] != 0) t.deltas.del_kv(kChunkKey, map[idx]);
+  };
   // Committed bytes of chunk 0 that survive when chunk 0 is not rewritten.
   const auto dirty0 = cc.encoded.find(0);
   const uint64_t keep0 = std::min({cc.base_valid, cc.size, uint64_t{chunk_size_}});
@@ -219,8 +227,10 @@ Status RocksStore::apply_content(Txn& t, Ino ino, InodeRecord& rec, const Conten
     }
     for (uint64_t idx = 0; idx < map.size(); ++idx) {
       if (map[idx] != 0) t.batch().Delete(t.cf(), keys::chunk(ino, idx));
+      drop_chunk_bytes(idx);
     }
     if (rec.chunked) t.batch().Delete(t.cf(), keys::chunk_map(ino));
+    if (old_map_value != 0) t.deltas.del_kv(kMapKey, old_map_value);
     t.data_bytes += data.size();
     rec.data = std::move(data);
     rec.chunked = false;
@@ -232,6 +242,7 @@ Status RocksStore::apply_content(Txn& t, Ino ino, InodeRecord& rec, const Conten
       if (!kept) return kept.status();
       if (!kept->empty()) {
         t.batch().Put(t.cf(), keys::chunk(ino, 0), *kept);
+        t.deltas.put_kv(kChunkKey, kept->size());
         t.data_bytes += kept->size();
         map.assign(1, static_cast<uint32_t>(kept->size()));
       }
@@ -245,26 +256,31 @@ Status RocksStore::apply_content(Txn& t, Ino ino, InodeRecord& rec, const Conten
           idx >= nchunks || (!cc.encoded.contains(idx) && idx * chunk_size_ >= cc.base_valid);
       if (gone) {
         t.batch().Delete(t.cf(), keys::chunk(ino, idx));
+        drop_chunk_bytes(idx);
         map[idx] = 0;
       }
     }
     for (const auto& [idx, value] : cc.encoded) {
       if (idx >= map.size()) map.resize(idx + 1, 0);
+      drop_chunk_bytes(idx);
       if (value.empty()) {
         if (map[idx] != 0) t.batch().Delete(t.cf(), keys::chunk(ino, idx));
         map[idx] = 0;
       } else {
         t.batch().Put(t.cf(), keys::chunk(ino, idx), value);
+        t.deltas.put_kv(kChunkKey, value.size());
         t.data_bytes += value.size();
         map[idx] = static_cast<uint32_t>(value.size());
       }
     }
     if (map.size() > nchunks) map.resize(nchunks);
     while (!map.empty() && map.back() == 0) map.pop_back();
+    if (old_map_value != 0) t.deltas.del_kv(kMapKey, old_map_value);
     if (map.empty()) {
       t.batch().Delete(t.cf(), keys::chunk_map(ino));
     } else {
       t.batch().Put(t.cf(), keys::chunk_map(ino), encode_map(map));
+      t.deltas.put_kv(kMapKey, map.size() * 4);
     }
     rec.chunked = true;
     rec.stored = std::accumulate(map.begin(), map.end(), uint64_t{0});

@@ -78,10 +78,12 @@ Result<NsInfo> RocksStore::create_namespace(std::string_view name, uint32_t mode
   root.gid = owner.gid;
   root.atime = root.mtime = root.ctime = wall_clock();
   root.parent = kRootIno;
-  batch.Put(cf, keys::inode(kRootIno), serialize_inode(root));
+  const std::string root_value = serialize_inode(root);
+  batch.Put(cf, keys::inode(kRootIno), root_value);
   batch.Put(cf, keys::kNextIno, u64be(kRootIno + 1));
   Deltas d;
   d.dirs = 1;
+  d.put_kv(keys::inode(kRootIno).size(), root_value.size());
   d.add_to(batch, cf);
   if (auto w = write_batch(batch, "registering a namespace"); !w) {
     if (auto d2 = db_->DropColumnFamily(cf); !d2.ok()) {

@@ -52,6 +52,7 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(const StoreOptions& options
   if (auto s = store->load_snapshot_registry(); !s) return s;
   if (auto s = store->load_namespaces(); !s) return s;
   if (auto s = store->finish_snapshots(); !s) return s;
+  if (auto s = store->backfill_live_bytes(); !s) return s;
   if (auto s = store->purge_leftover_orphans(); !s) return s;
   if (!options.read_only) {
     RocksStore* self = store.get();
@@ -145,11 +146,17 @@ Status RocksStore::open_db() {
   // A family whose memtable still refers to an old WAL keeps that WAL alive
   // (the registry family is written rarely): past this total, flush it.
   db.max_total_wal_size = 2 * opts_.write_buffer_bytes;
+  // The default preallocates 4 MiB of MANIFEST: a small store's footprint
+  // would be mostly that (docs/space.md).
+  db.manifest_preallocation_size = 256 << 10;
   db.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   db.info_log = make_spdlog_rocks_logger();  // no LOG files in the store
   // Postpones compactions the disk has no room for, and resumes writes by
   // itself once space is back after a full disk.
   db.sst_file_manager.reset(rocksdb::NewSstFileManager(rocksdb::Env::Default()));
+  // Flush and compaction writes pass it; background compactions lower it.
+  rate_limiter_.reset(rocksdb::NewGenericRateLimiter(kUnthrottledRate));
+  db.rate_limiter = rate_limiter_;
 
   // Every existing family must be named at Open.
   std::vector<std::string> families{rocksdb::kDefaultColumnFamilyName};

@@ -85,6 +85,7 @@ Result<std::optional<Ino>> RocksStore::rename(NsId id, Ino parent, std::string_v
       return Error(Errc::exists, fmt::format("{} exists", new_name));
     }
     if (dst->ino == src->ino) return std::optional<Ino>();  // two names of one inode
+    t.deltas.del_kv(dkey.size(), kDentryValueSize);         // replaced below
     if (S_ISDIR(dst->type)) {
       if (!src_is_dir) return Error(Errc::is_dir, fmt::format("{} is a directory", new_name));
       auto full = dir_has_entries(db_, ns.cf, dst->ino);
@@ -97,7 +98,7 @@ Result<std::optional<Ino>> RocksStore::rename(NsId id, Ino parent, std::string_v
       if (src_is_dir) return Error(Errc::not_dir, fmt::format("{} is not a directory", new_name));
       auto victim = t.inode(dst->ino);
       if (!victim) return victim.status();
-      drop_link(t, dst->ino, **victim, now);
+      if (auto s = drop_link(t, dst->ino, **victim, now); !s) return s;
       orphaned = dst->ino;
     }
   }
@@ -115,6 +116,8 @@ Result<std::optional<Ino>> RocksStore::rename(NsId id, Ino parent, std::string_v
   touch_dir(t, new_parent, **dst_dir, now);
   t.batch().Delete(ns.cf, skey);
   t.batch().Put(ns.cf, dkey, keys::dentry_value(src->ino, src->type));
+  t.deltas.del_kv(skey.size(), kDentryValueSize);
+  t.deltas.put_kv(dkey.size(), kDentryValueSize);
   if (auto s = t.write("renaming"); !s) return s;
   return orphaned;
 }

@@ -8,6 +8,7 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
+#include <rocksdb/rate_limiter.h>
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
@@ -21,9 +22,12 @@
 #include "store/inode_record.hpp"
 #include "store/rocks_reclaim.hpp"
 #include "store/snapshots.hpp"
+#include "store/keys.hpp"
 #include "store/store.hpp"
 
 namespace gcfs {
+
+using keys::kDentryValueSize;
 
 // One open namespace. Handed out as shared_ptr so a concurrent drop is safe:
 // the family handle is destroyed when the last user lets go.
@@ -49,6 +53,14 @@ struct Deltas {
   int64_t logical = 0;
   int64_t stored = 0;
   int64_t orphans = 0;
+  int64_t live = 0;  // key + value bytes of live records (docs/space.md)
+  // A record of `key_size` + `value_size` bytes appears (or, negative, goes).
+  void put_kv(size_t key_size, size_t value_size) {
+    live += static_cast<int64_t>(key_size + value_size);
+  }
+  void del_kv(size_t key_size, size_t value_size) {
+    live -= static_cast<int64_t>(key_size + value_size);
+  }
   void add_to(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* cf) const;
 };
 
@@ -79,6 +91,7 @@ class Txn {
   struct Entry {
     InodeRecord rec;
     Mark mark = Mark::clean;
+    size_t old_value_size = 0;  // serialized size of the stored record; 0 = none
   };
   RocksStore& store_;
   NsState& ns_;
@@ -129,9 +142,20 @@ class RocksStore final : public Store {
   Status sync() override;
   uint32_t chunk_size() const override { return chunk_size_; }
 
+  // rocks_space.cpp
+  Result<SpaceStats> space(NsId ns) override;
+  Result<StoreSpace> space_all() override;
+  Status compact(NsId ns, const CompactRequest& request) override;
+  // rocks_lru.cpp
+  Status record_uses(NsId ns, std::span<const FileUse> uses) override;
+  Result<std::vector<LruEntry>> lru_oldest(NsId ns, size_t max) override;
+  Result<int64_t> last_use_ns(NsId ns, Ino ino) override;
+  Result<Ino> parent_of(NsId ns, Ino dir) override;
+
   // Test hooks (store/testing.hpp): raw access to a namespace's family.
   Status put_raw(NsId ns, std::string_view key, std::string_view value);
   Result<std::optional<std::string>> get_raw(NsId ns, std::string_view key);
+  Status delete_raw(NsId ns, std::string_view key);
 
   // Snapshots and archives (store/snapshots.hpp): rocks_snapshots.cpp,
   // rocks_swap.cpp, archive_export.cpp, archive_import.cpp.
@@ -154,6 +178,7 @@ class RocksStore final : public Store {
   Status load_format();
   Status load_namespaces();
   Status purge_leftover_orphans();
+  Status backfill_live_bytes();  // rocks_backfill.cpp
   rocksdb::ColumnFamilyOptions family_options();
 
   // rocks_util.cpp
@@ -192,6 +217,9 @@ class RocksStore final : public Store {
                                                     const std::string& to_name);
   Result<std::shared_ptr<NsState>> snapshot_state(std::string_view name, SnapshotInfo* info);
   void purge_orphans_quietly(NsId id);
+  // rocks_space.cpp
+  Result<SpaceStats> family_space(NsState& ns, bool with_blocks, uint64_t wal_bytes,
+                                  uint64_t all_memtables);
 
   StoreOptions opts_;
   uint32_t chunk_size_ = 0;
@@ -202,6 +230,10 @@ class RocksStore final : public Store {
   std::shared_ptr<rocksdb::MergeOperator> merge_op_;
   std::atomic<bool> needs_resume_{false};
   std::unique_ptr<SpaceReclaimer> reclaimer_;  // started once the DB is open
+  // Throttles background compactions (rocks_space.cpp); unthrottled otherwise.
+  static constexpr int64_t kUnthrottledRate = int64_t{64} << 30;
+  std::shared_ptr<rocksdb::RateLimiter> rate_limiter_;
+  std::mutex compact_mu_;  // one manual compaction at a time
 
   std::mutex admin_mu_;  // serializes namespace create/drop/rename
   NsId next_ns_ = 1;     // guarded by admin_mu_
@@ -235,7 +267,13 @@ Status check_entry_name(std::string_view name);
 // Whether directory `dir` has any entry (read in the current state).
 Result<bool> dir_has_entries(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, Ino dir);
 // Drops one link of a non-directory; at zero links it becomes an orphan
-// (`O` key, counted in orphans instead of files/symlinks).
-void drop_link(Txn& t, Ino ino, InodeRecord& rec, Timespec now);
+// (`O` key, counted in orphans instead of files/symlinks) and leaves the
+// least-recently-used index.
+Status drop_link(Txn& t, Ino ino, InodeRecord& rec, Timespec now);
+
+// rocks_lru.cpp: the least-recently-used index (`L` + time + ino -> parent +
+// name; `U` + ino -> time), kept in the mutation's batch.
+void lru_insert(Txn& t, Ino ino, Ino parent, std::string_view name, int64_t time_ns);
+Status lru_remove(Txn& t, Ino ino);
 
 }  // namespace gcfs

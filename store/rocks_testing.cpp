@@ -24,6 +24,14 @@ Result<std::optional<std::string>> RocksStore::get_raw(NsId id, std::string_view
   return std::optional<std::string>(std::move(v));
 }
 
+Status RocksStore::delete_raw(NsId id, std::string_view key) {
+  auto state = ns_state(id);
+  if (!state) return state.status();
+  rocksdb::WriteBatch batch;
+  batch.Delete((*state)->cf, key);
+  return write_batch(batch, "raw test delete");
+}
+
 namespace testing {
 
 static RocksStore* rocks(Store& store) { return dynamic_cast<RocksStore*>(&store); }
@@ -38,6 +46,12 @@ Result<std::optional<std::string>> get_raw(Store& store, NsId ns, std::string_vi
   auto* r = rocks(store);
   if (r == nullptr) return Error(Errc::not_supported, "not a RocksDB store");
   return r->get_raw(ns, key);
+}
+
+Status delete_raw(Store& store, NsId ns, std::string_view key) {
+  auto* r = rocks(store);
+  if (r == nullptr) return Error(Errc::not_supported, "not a RocksDB store");
+  return r->delete_raw(ns, key);
 }
 
 }  // namespace testing

@@ -119,7 +119,10 @@ Result<InodeRecord*> Txn::inode(Ino ino) {
   }
   auto rec = store_.read_inode(ns_, nullptr, ino);
   if (!rec) return rec.error();
-  return &cache_.emplace(ino, Entry{std::move(rec).value(), Mark::clean}).first->second.rec;
+  // The encoding is deterministic: re-serializing gives the stored size,
+  // which the live-bytes accounting needs when the record is replaced.
+  const size_t size = serialize_inode(*rec).size();
+  return &cache_.emplace(ino, Entry{std::move(rec).value(), Mark::clean, size}).first->second.rec;
 }
 
 void Txn::mark(Ino ino) {
@@ -130,11 +133,20 @@ void Txn::mark(Ino ino) {
 
 void Txn::erase(Ino ino) {
   auto it = cache_.find(ino);
-  if (it == cache_.end()) it = cache_.emplace(ino, Entry{}).first;
+  if (it == cache_.end()) {
+    // Read it so its size leaves the live bytes (a missing one counts 0).
+    (void)inode(ino);
+    it = cache_.find(ino);
+    if (it == cache_.end()) it = cache_.emplace(ino, Entry{}).first;
+  }
   it->second.mark = Mark::erase;
 }
 
-void Txn::put_new(Ino ino, InodeRecord rec) { cache_[ino] = Entry{std::move(rec), Mark::put}; }
+void Txn::put_new(Ino ino, InodeRecord rec) {
+  auto it = cache_.find(ino);
+  const size_t old = it == cache_.end() ? 0 : it->second.old_value_size;
+  cache_[ino] = Entry{std::move(rec), Mark::put, old};
+}
 
 Result<std::optional<std::string>> Txn::get(std::string_view key) {
   std::string v;
@@ -146,8 +158,15 @@ Result<std::optional<std::string>> Txn::get(std::string_view key) {
 
 Status Txn::write(std::string_view what) {
   if (auto s = store_.check_space(data_bytes); !s) return s;
+  constexpr size_t kInodeKey = 1 + 8;
   for (const auto& [ino, e] : cache_) {
-    if (e.mark == Mark::put) batch_.Put(ns_.cf, keys::inode(ino), serialize_inode(e.rec));
+    if (e.mark == Mark::clean) continue;
+    if (e.old_value_size != 0) deltas.del_kv(kInodeKey, e.old_value_size);
+    if (e.mark == Mark::put) {
+      std::string v = serialize_inode(e.rec);
+      deltas.put_kv(kInodeKey, v.size());
+      batch_.Put(ns_.cf, keys::inode(ino), v);
+    }
     if (e.mark == Mark::erase) batch_.Delete(ns_.cf, keys::inode(ino));
   }
   deltas.add_to(batch_, ns_.cf);

@@ -17,6 +17,7 @@
 
 #include "store/options.hpp"
 #include "store/result.hpp"
+#include "store/space.hpp"
 #include "store/types.hpp"
 
 namespace gcfs {
@@ -96,6 +97,23 @@ class Store {
   virtual Status sync() = 0;
 
   virtual uint32_t chunk_size() const = 0;
+
+  // ---- space (store/space.hpp, docs/space.md) ----------------------------
+  // Footprint of one namespace, with its blocks (SST files).
+  virtual Result<SpaceStats> space(NsId ns) = 0;
+  // Every namespace (without blocks) and the total.
+  virtual Result<StoreSpace> space_all() = 0;
+  // Rewrites the live data of the namespace's blocks (or of some key ranges
+  // of them) and frees the rest. Readers and writers carry on meanwhile.
+  virtual Status compact(NsId ns, const CompactRequest& request) = 0;
+  // Persists uses of files into the least-recently-used index, in one batch.
+  virtual Status record_uses(NsId ns, std::span<const FileUse> uses) = 0;
+  // The `max` least recently used regular files, oldest first.
+  virtual Result<std::vector<LruEntry>> lru_oldest(NsId ns, size_t max) = 0;
+  // Last use of a file (not_found if it is not indexed).
+  virtual Result<int64_t> last_use_ns(NsId ns, Ino ino) = 0;
+  // The parent directory of a directory.
+  virtual Result<Ino> parent_of(NsId ns, Ino dir) = 0;
 };
 
 // Opens (or creates) a RocksDB store. Errors: busy when another process holds

@@ -14,5 +14,6 @@ namespace gcfs::testing {
 // `store` must come from open_rocks_store.
 Status put_raw(Store& store, NsId ns, std::string_view key, std::string_view value);
 Result<std::optional<std::string>> get_raw(Store& store, NsId ns, std::string_view key);
+Status delete_raw(Store& store, NsId ns, std::string_view key);
 
 }  // namespace gcfs::testing

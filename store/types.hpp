@@ -80,6 +80,10 @@ struct NsStats {
   uint64_t logical_bytes = 0;  // sum of regular files' sizes, orphans included
   uint64_t stored_bytes = 0;   // bytes of file data as stored (after LZ4), orphans included
   uint64_t orphans = 0;        // unlinked inodes kept alive for open handles
+  // Key + value bytes of every live record of the namespace (the `S`
+  // counters and the `N` inode counter excepted): what a fully compacted
+  // family would hold, before SST overhead. See docs/space.md.
+  uint64_t live_bytes = 0;
   friend bool operator==(const NsStats&, const NsStats&) = default;
 };
 

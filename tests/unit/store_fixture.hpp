@@ -52,6 +52,10 @@ inline std::string text_bytes(size_t n, uint32_t seed) {
   return s;
 }
 
+// Live bytes of a namespace holding only its root directory: the inode
+// record's 9-byte key and 86-byte value.
+constexpr uint64_t kEmptyNsLive = 9 + 86;
+
 constexpr Timespec kT1{1000, 1};
 constexpr Timespec kT2{2000, 2};
 
@@ -115,6 +119,7 @@ class StoreTest : public ::testing::Test {
     EXPECT_EQ(st->logical_bytes, rc->logical_bytes);
     EXPECT_EQ(st->stored_bytes, rc->stored_bytes);
     EXPECT_EQ(st->orphans, rc->orphans);
+    EXPECT_EQ(st->live_bytes, rc->live_bytes);
   }
 
   TempDir dir_;

@@ -274,7 +274,7 @@ TEST_F(FileTest, OrphansStayReadableUntilPurged) {
   for (uint64_t i = 0; i < 5; ++i) EXPECT_FALSE(has_chunk(f, i));
   EXPECT_FALSE(has_key(keys::chunk_map(f)));
   EXPECT_FALSE(has_key(keys::orphan(f)));
-  EXPECT_EQ(store_->stats(ns_).value(), (NsStats{0, 1, 0, 0, 0, 0}));
+  EXPECT_EQ(store_->stats(ns_).value(), (NsStats{0, 1, 0, 0, 0, 0, test::kEmptyNsLive}));
   // The handle now refers to nothing.
   EXPECT_EQ(store_->commit(*pw, kT2).code(), Errc::not_found);
   EXPECT_EQ(pw->write(0, "again").code(), Errc::not_found);
@@ -298,7 +298,7 @@ TEST_F(FileTest, ReopenPurgesLeftoverOrphans) {
   EXPECT_EQ(store_->getattr(ns_, f).code(), Errc::not_found);
   EXPECT_EQ(store_->getattr(ns_, g).code(), Errc::not_found);
   EXPECT_FALSE(has_chunk(f, 0));
-  EXPECT_EQ(store_->stats(ns_).value(), (NsStats{0, 1, 0, 0, 0, 0}));
+  EXPECT_EQ(store_->stats(ns_).value(), (NsStats{0, 1, 0, 0, 0, 0, test::kEmptyNsLive}));
   expect_consistent();
 }
 

@@ -34,7 +34,7 @@ TEST_F(StoreTest, CreateListFind) {
   EXPECT_EQ(root->gid, 6u);
   auto st = store_->stats(b->id);
   ASSERT_TRUE(st);
-  EXPECT_EQ(*st, (NsStats{0, 1, 0, 0, 0, 0}));
+  EXPECT_EQ(*st, (NsStats{0, 1, 0, 0, 0, 0, test::kEmptyNsLive}));
   EXPECT_EQ(store_->create_namespace("go1.20", 0700, {}).code(), Errc::exists);
 }
 
@@ -84,7 +84,7 @@ TEST_F(StoreTest, DropNamespace) {
   EXPECT_EQ(store_->getattr(again->id, f).code(), Errc::not_found);
   auto st = store_->stats(again->id);
   ASSERT_TRUE(st);
-  EXPECT_EQ(*st, (NsStats{0, 1, 0, 0, 0, 0}));
+  EXPECT_EQ(*st, (NsStats{0, 1, 0, 0, 0, 0, test::kEmptyNsLive}));
 
   // After reopen the id counter continues and the dropped id stays gone.
   const NsId second = again->id;

@@ -1,0 +1,320 @@
+"""Space policy through the real daemon: background compaction after deletes,
+size limit with LRU eviction during a real `go build`, EFBIG, and the Go
+command's own trim and `go clean -cache` alongside.
+
+The daemon logs its space figures every --space-interval at debug level
+("space: ns=NAME logical=... live=... physical=..."); the tests read them.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import harness
+
+MiB = 1 << 20
+SPACE_RE = re.compile(r"space: ns=(\S+) (.*)$")
+
+
+def space_lines(log: Path, ns: str, offset: int = 0) -> list[dict[str, float]]:
+    out = []
+    try:
+        with open(log, "rb") as f:
+            f.seek(offset)
+            text = f.read().decode(errors="replace")
+    except OSError:
+        return out
+    for line in text.splitlines():
+        m = SPACE_RE.search(line)
+        if not m or m.group(1) != ns:
+            continue
+        fields = {}
+        for kv in m.group(2).split():
+            k, _, v = kv.partition("=")
+            try:
+                fields[k] = float(v)
+            except ValueError:
+                pass
+        out.append(fields)
+    return out
+
+
+def total_lines(log: Path) -> list[dict[str, float]]:
+    out = []
+    for line in log.read_text(errors="replace").splitlines():
+        i = line.find("space: total ")
+        if i < 0:
+            continue
+        fields = {}
+        for kv in line[i + len("space: total "):].split():
+            k, _, v = kv.partition("=")
+            try:
+                fields[k] = float(v)
+            except ValueError:
+                pass
+        out.append(fields)
+    return out
+
+
+def du_bytes(path: Path) -> int:
+    out = subprocess.run(["du", "-sk", str(path)], capture_output=True, text=True, check=True)
+    return int(out.stdout.split()[0]) * 1024
+
+
+def payload(i: int, size: int) -> bytes:
+    """Random-ish but compressible: a random third, the rest a repeated phrase."""
+    rnd = os.urandom(size // 3)
+    text = (f"package p{i}\nfunc F{i}() int {{ return {i} }}\n".encode() * (size // 20 + 1))
+    return (rnd + text)[:size]
+
+
+@pytest.mark.watchdog(600)
+def test_background_compaction_reclaims_deleted_space(gocachefs):
+    d = gocachefs("c", extra_args=("--space-interval", "1"))
+    root = d.mnt / "bulk"
+    os.mkdir(root)
+    files = {}
+    n, size = 200, 1536 * 1024  # 300 MiB logical
+    for i in range(n):
+        sub = root / f"{i % 16:02x}"
+        sub.mkdir(exist_ok=True)
+        p = sub / f"f{i:04d}"
+        data = payload(i, size)
+        p.write_bytes(data)
+        files[p] = hashlib.sha256(data).hexdigest()
+    survivors = {p: h for i, (p, h) in enumerate(files.items()) if i % 5 == 0}
+    for p in files:
+        if p not in survivors:
+            p.unlink()
+    # Figures logged from now on; once the unlinked files are purged the
+    # logical bytes are exactly the survivors'.
+    offset = d.log.stat().st_size
+    survivors_logical = len(survivors) * size
+
+    # Survivors are read back byte for byte while the compaction runs.
+    stop = threading.Event()
+    errors: list[str] = []
+    reads = [0]
+
+    def reader():
+        while not stop.is_set():
+            for p, h in survivors.items():
+                try:
+                    got = hashlib.sha256(p.read_bytes()).hexdigest()
+                except OSError as e:
+                    errors.append(f"{p}: {e}")
+                    continue
+                if got != h:
+                    errors.append(f"{p}: content differs")
+                reads[0] += 1
+                # drop the kernel's page cache copy so reads reach the store
+                fd = os.open(p, os.O_RDONLY)
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                os.close(fd)
+                if stop.is_set():
+                    break
+
+    t = threading.Thread(target=reader)
+    t.start()
+    deadline = time.monotonic() + 240
+    last = None
+    try:
+        while time.monotonic() < deadline:
+            lines = space_lines(d.log, "bulk", offset)
+            if lines:
+                last = lines[-1]
+                if (last["logical"] == survivors_logical
+                        and last["physical"] <= 1.25 * last["live"]):
+                    break
+            time.sleep(0.5)
+    finally:
+        stop.set()
+        t.join()
+    assert last is not None, "no space figures in the log\n" + d.diagnostics()
+    assert last["logical"] == survivors_logical, f"orphans left: {last}"
+    assert last["physical"] <= 1.25 * last["live"], f"not reclaimed: {last}\n" + d.diagnostics()
+    assert not errors, errors[:5]
+    assert reads[0] > 0
+    log = d.log.read_text(errors="replace")
+    assert "compacting namespace" in log
+    harness.MEASUREMENTS.append(
+        f"compaction: live {last['live'] / MiB:.1f} MiB, physical {last['physical'] / MiB:.1f} MiB, "
+        f"{reads[0]} verified reads during it")
+
+    # The reported total agrees with du of the store directory (quiet now).
+    time.sleep(2.5)
+    tot = total_lines(d.log)[-1]
+    du = du_bytes(d.store)
+    assert abs(tot["physical"] - du) <= 0.05 * du, (tot, du)
+    for p, h in survivors.items():
+        assert harness.sha256_file(p) == h
+
+
+def test_file_larger_than_the_limit_is_efbig(gocachefs):
+    d = gocachefs("e", extra_args=("--max-size", "4M"))
+    root = d.mnt / "ns"
+    os.mkdir(root)
+    p = root / "big"
+    fd = os.open(p, os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        with pytest.raises(OSError) as e:
+            buf = b"x" * MiB
+            for _ in range(6):
+                os.write(fd, buf)
+        assert e.value.errno == errno.EFBIG
+        with pytest.raises(OSError) as e2:
+            os.ftruncate(fd, 5 * MiB)
+        assert e2.value.errno == errno.EFBIG
+    finally:
+        os.close(fd)
+    # A file within the limit is fine.
+    (root / "small").write_bytes(b"y" * MiB)
+    assert (root / "small").stat().st_size == MiB
+
+
+def go_env(tmp: Path, gocache: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GO")}
+    home = tmp / "home"
+    home.mkdir(exist_ok=True)
+    env.update(HOME=str(home), GOPATH=str(home / "go"), GOCACHE=str(gocache),
+               GOFLAGS="-trimpath", GO111MODULE="off", CGO_ENABLED="0")
+    return env
+
+
+@pytest.mark.watchdog(900)
+def test_eviction_keeps_usage_under_the_limit_during_go_build(gocachefs, tmp_path):
+    # `go build std` writes ~100 MB of files that hold ~38 MB live after LZ4:
+    # 20 MiB of live bytes is well below what the build produces.
+    limit = 20 * MiB
+    d = gocachefs("g", extra_args=("--max-size", "20M", "--space-interval", "0.5"))
+    cache = d.mnt / "go1.19"
+    os.mkdir(cache)
+    env = go_env(tmp_path, cache)
+    r = subprocess.run(["go", "build", "std"], env=env, capture_output=True, text=True,
+                       timeout=800)
+    assert r.returncode == 0, r.stderr[-3000:]
+    time.sleep(1.5)  # one more round of figures after the build
+    lines = space_lines(d.log, "go1.19")
+    assert len(lines) > 5, d.diagnostics()
+    peak = max(l["live"] for l in lines)
+    log = d.log.read_text(errors="replace")
+    evicted = sum(int(m) for m in re.findall(r"evicted (\d+) files", log))
+    assert evicted > 0, "the build never went over the limit?"
+    # Usage is checked right after each commit: the peak overshoots the limit
+    # by at most what was written meanwhile.
+    assert peak <= limit * 1.05, f"peak live {peak / MiB:.1f} MiB"
+    assert lines[-1]["live"] <= limit
+    # Stored bytes seen through the mount agree.
+    stored = 0
+    for dp, _, fns in os.walk(cache):
+        for fn in fns:
+            stored += os.lstat(os.path.join(dp, fn)).st_blocks * 512
+    assert stored <= limit
+    harness.MEASUREMENTS.append(
+        f"eviction during go build std: limit 20 MiB, peak live {peak / MiB:.1f} MiB, "
+        f"{evicted} files evicted, final live {lines[-1]['live'] / MiB:.1f} MiB")
+    # A second build still succeeds on the bounded cache.
+    r = subprocess.run(["go", "build", "std"], env=env, capture_output=True, text=True,
+                       timeout=800)
+    assert r.returncode == 0, r.stderr[-3000:]
+
+
+@pytest.mark.watchdog(600)
+def test_go_trim_and_go_clean_still_work(gocachefs, tmp_path):
+    d = gocachefs("t", extra_args=("--max-size", "2G"))
+    cache = d.mnt / "go1.19"
+    os.mkdir(cache)
+    env = go_env(tmp_path, cache)
+    src = tmp_path / "src" / "hello"
+    src.mkdir(parents=True)
+    (src / "main.go").write_text("package main\n\nfunc main() { println(\"hi\") }\n")
+    out = tmp_path / "hello.bin"
+    build = ["go", "build", "-o", str(out), "."]
+    r = subprocess.run(build, cwd=src, env=env, capture_output=True, text=True, timeout=500)
+    assert r.returncode == 0, r.stderr[-3000:]
+
+    def entries():
+        return [p for p in cache.glob("[0-9a-f][0-9a-f]/*") if p.name.endswith(("-a", "-d"))]
+
+    before = entries()
+    assert len(before) > 20
+    # Age every entry past Go's 5-day rule and the last trim past 24 h.
+    old = time.time() - 6 * 86400
+    for p in before:
+        os.utime(p, (old, old))
+    (cache / "trim.txt").write_text(f"{int(time.time() - 2 * 86400)}\n")
+    # A build of something else: go trims at its end.
+    (src / "main.go").write_text("package main\n\nfunc main() { println(\"bye\") }\n")
+    r = subprocess.run(build, cwd=src, env=env, capture_output=True, text=True, timeout=500)
+    assert r.returncode == 0, r.stderr[-3000:]
+    after = entries()
+    survivors = [p for p in after if p in set(before)]
+    # Go removed what the second build did not use; what it used it marked
+    # used (mtime now), so nothing older than 5 days is left.
+    assert len(survivors) < len(before), (len(before), len(survivors))
+    stale = [p for p in after if p.stat().st_mtime < time.time() - 5 * 86400]
+    assert not stale, stale[:3]
+    assert int((cache / "trim.txt").read_text().split()[0]) > time.time() - 600
+
+    r = subprocess.run(["go", "clean", "-cache"], env=env, capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert not entries()
+    assert not list(cache.glob("[0-9a-f][0-9a-f]"))
+
+
+@pytest.mark.watchdog(600)
+def test_sigkill_during_compaction_loses_nothing(gocachefs):
+    d = gocachefs("k", extra_args=("--space-interval", "0.5"))
+    root = d.mnt / "bulk"
+    os.mkdir(root)
+    files = {}
+    size = 1536 * 1024
+    for i in range(150):
+        p = root / f"f{i:04d}"
+        data = payload(i, size)
+        p.write_bytes(data)
+        files[p] = hashlib.sha256(data).hexdigest()
+    survivors = {p: h for i, (p, h) in enumerate(files.items()) if i % 5 == 0}
+    offset = d.log.stat().st_size
+    for p in files:
+        if p not in survivors:
+            p.unlink()
+    # SIGKILL as soon as a compaction starts (the log line comes first).
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        with open(d.log, "rb") as f:
+            f.seek(offset)
+            if b"compacting namespace" in f.read():
+                break
+        time.sleep(0.005)
+    else:
+        pytest.fail("no compaction started\n" + d.diagnostics())
+    d.kill()
+    d.start()
+    for p, h in survivors.items():
+        assert harness.sha256_file(p) == h, p
+    # The next compactions reclaim everything the killed one left.
+    offset = d.log.stat().st_size
+    want = len(survivors) * size
+    last = None
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        lines = space_lines(d.log, "bulk", offset)
+        if lines:
+            last = lines[-1]
+            if last["logical"] == want and last["physical"] <= 1.25 * last["live"]:
+                break
+        time.sleep(0.5)
+    assert last and last["logical"] == want and last["physical"] <= 1.25 * last["live"], last
+    assert sorted(p.name for p in root.iterdir()) == sorted(p.name for p in survivors)
