@@ -56,9 +56,11 @@ RocksStore::RocksStore(const StoreOptions& options)
     : opts_(options),
       chunk_size_(options.chunk_size),
       block_cache_(rocksdb::NewLRUCache(options.block_cache_bytes)),
-      merge_op_(make_u64_add_operator()) {}
+      merge_op_(make_u64_add_operator()),
+      healer_(std::make_unique<Healer>(options.path)) {}
 
 RocksStore::~RocksStore() {
+  healer_->stop();  // no Resume() may run while the database closes
   if (db_ != nullptr && !opts_.read_only) {
     // Leave no WAL behind: the next open is quick and the footprint honest.
     std::vector<rocksdb::ColumnFamilyHandle*> families;
@@ -131,6 +133,7 @@ Status RocksStore::open_db() {
   // (the registry family is written rarely): past this total, flush it.
   db.max_total_wal_size = 2 * opts_.write_buffer_bytes;
   db.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;  // no LOG files piling up
+  if (!opts_.read_only) db.listeners.push_back(healer_->listener());
 
   // Every existing family must be named at Open.
   std::vector<std::string> families{rocksdb::kDefaultColumnFamilyName};
@@ -167,6 +170,7 @@ Status RocksStore::open_db() {
     return map_error(s, fmt::format("opening store {}", dir));
   }
 
+  if (!opts_.read_only) healer_->attach(db_);
   // Keep the default handle and the namespace families; load_namespaces
   // sorts the latter out.
   for (auto* h : handles) {

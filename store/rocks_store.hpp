@@ -19,9 +19,14 @@
 #include <vector>
 
 #include "store/inode_record.hpp"
+#include "store/rocks_heal.hpp"
 #include "store/store.hpp"
 
 namespace gcfs {
+
+namespace testing {
+Status simulate_background_error(Store& store, bool fatal);
+}
 
 // One open namespace. Handed out as shared_ptr so a concurrent drop is safe:
 // the family handle is destroyed when the last user lets go.
@@ -105,6 +110,7 @@ class RocksStore final : public Store {
   Result<NsStats> stats(NsId ns) override;
   Result<NsStats> recount(NsId ns) override;
   StoreUsage usage() override;
+  EngineStats engine_stats() override;  // rocks_engine_stats.cpp
 
   Result<Attr> getattr(NsId ns, Ino ino) override;
   Result<Attr> lookup(NsId ns, Ino parent, std::string_view name) override;
@@ -133,6 +139,7 @@ class RocksStore final : public Store {
 
  private:
   friend class Txn;
+  friend Status testing::simulate_background_error(Store& store, bool fatal);
   explicit RocksStore(const StoreOptions& options);
 
   // rocks_open.cpp
@@ -172,6 +179,9 @@ class RocksStore final : public Store {
   std::shared_ptr<rocksdb::Cache> block_cache_;
   std::shared_ptr<rocksdb::MergeOperator> merge_op_;
   std::atomic<bool> needs_resume_{false};
+  // Retries after transient background errors; read-only mode (rocks_heal.hpp).
+  // Outlives db_: the destructor closes the database before members go.
+  std::unique_ptr<Healer> healer_;
 
   std::mutex admin_mu_;  // serializes namespace create/drop/rename
   NsId next_ns_ = 1;     // guarded by admin_mu_
