@@ -17,6 +17,7 @@
 
 #include "fusefs/filesystem.hpp"
 #include "fusefs/mountpoint.hpp"
+#include "fusefs/operations.hpp"
 #include "store/paths.hpp"
 #include "store/store.hpp"
 
@@ -175,6 +176,12 @@ int run_daemon(DaemonOptions o) {
   fo.cache_timeout = o.cache_timeout;
   fo.single_ns = single_ns;
   Filesystem fs(**store, fo);
+  OperationsOptions oo;
+  oo.metrics_listen = o.metrics_listen;
+  oo.disk.path = o.store_dir;
+  oo.disk.min_free_pct = o.min_free_pct;
+  auto operations = start_operations(oo, **store, fs);
+  if (!operations) return fail(operations.error().message());
 
   std::vector<std::string> argv_s = {"gocachefs", "-o",
                                      "default_permissions,fsname=gocachefs,subtype=gocachefs"};
@@ -193,6 +200,7 @@ int run_daemon(DaemonOptions o) {
     return fail("cannot install signal handlers");
   }
   if (fuse_session_mount(se, o.mountpoint.c_str()) != 0) {
+    operations->reset();
     fuse_remove_signal_handlers(se);
     fuse_session_destroy(se);
     return fail(fmt::format("cannot mount on {}: {}", o.mountpoint, take_fuse_error()));
@@ -211,6 +219,7 @@ int run_daemon(DaemonOptions o) {
   fuse_loop_cfg_set_idle_threads(cfg, 8);
   int rc = fuse_session_loop_mt(se, cfg);
   fuse_loop_cfg_destroy(cfg);
+  operations->reset();  // metrics and the disk guard stop before the store closes
 
   fuse_session_unmount(se);
   fuse_remove_signal_handlers(se);

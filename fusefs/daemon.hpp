@@ -23,6 +23,10 @@ struct DaemonOptions {
   std::string log_file;
   // Kernel cache timeout for entries and attributes, seconds. Default: 86400.
   double cache_timeout = 86400.0;
+  // Prometheus endpoint, HOST:PORT or "off". Default: 127.0.0.1:9868.
+  std::string metrics_listen = "127.0.0.1:9868";
+  // Free-space floor of the store disk, percent (0: off). Default: 5.
+  double min_free_pct = 5.0;
 };
 
 // Runs the daemon; returns the process exit status. Startup errors are one
