@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <limits>
 #include <map>
@@ -61,8 +62,8 @@ void collect_ops(Families& out) {
 
 void collect_store(Families& out, Store& store, Activity& activity) {
   const EngineStats eng = store.engine_stats();
-  std::map<NsId, uint64_t> physical;
-  for (const auto& p : eng.ns_physical) physical[p.ns] = p.bytes;
+  std::map<NsId, NsPhysical> physical;
+  for (const auto& p : eng.ns_physical) physical[p.ns] = p;
 
   auto hits = counter_family("gocachefs_cache_hits_total",
                              "Go action entries (-a) opened for reading: cache hits");
@@ -75,8 +76,11 @@ void collect_store(Families& out, Store& store, Activity& activity) {
                              "The namespace's file data as stored (after LZ4)");
   auto phys = gauge_family("gocachefs_namespace_physical_bytes",
                            "SST and blob files of the namespace's column family on disk");
-  auto occ = gauge_family("gocachefs_namespace_occupancy_ratio",
-                          "Stored (live) bytes / physical bytes; 1 when nothing is on disk yet");
+  auto mem = gauge_family("gocachefs_namespace_memtable_bytes",
+                          "The namespace's writes not yet flushed to SST files (memtables)");
+  auto occ = gauge_family(
+      "gocachefs_namespace_occupancy_ratio",
+      "Stored (live) bytes / (physical + memtable bytes), at most 1; 1 for an empty namespace");
   auto count = gauge_family("gocachefs_namespaces", "Namespaces in the store");
   auto list = store.list_namespaces();
   if (list) {
@@ -88,15 +92,20 @@ void collect_store(Families& out, Store& store, Activity& activity) {
       add_sample(misses, static_cast<double>(a.misses.load(std::memory_order_relaxed)), l);
       auto st = store.stats(ns.id);
       if (!st) continue;  // dropped meanwhile
-      const uint64_t p = physical[ns.id];
+      const NsPhysical& p = physical[ns.id];
+      // Memtables hold data not in files yet: counting them keeps the ratio
+      // honest right after a burst of writes (live bytes would exceed files).
+      const double held = static_cast<double>(p.bytes + p.memtable_bytes);
       add_sample(files, static_cast<double>(st->files), l);
       add_sample(logical, static_cast<double>(st->logical_bytes), l);
       add_sample(stored, static_cast<double>(st->stored_bytes), l);
-      add_sample(phys, static_cast<double>(p), l);
-      add_sample(occ, p == 0 ? 1.0 : static_cast<double>(st->stored_bytes) / p, l);
+      add_sample(phys, static_cast<double>(p.bytes), l);
+      add_sample(mem, static_cast<double>(p.memtable_bytes), l);
+      add_sample(occ, held == 0 ? 1.0 : std::min(1.0, static_cast<double>(st->stored_bytes) / held),
+                 l);
     }
   }
-  for (auto* f : {&hits, &misses, &files, &logical, &stored, &phys, &occ, &count}) {
+  for (auto* f : {&hits, &misses, &files, &logical, &stored, &phys, &mem, &occ, &count}) {
     out.push_back(std::move(*f));
   }
 

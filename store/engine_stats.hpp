@@ -12,7 +12,8 @@ namespace gcfs {
 
 struct NsPhysical {
   NsId ns = 0;
-  uint64_t bytes = 0;  // SST and blob files of the namespace's column family
+  uint64_t bytes = 0;           // SST and blob files of the namespace's column family
+  uint64_t memtable_bytes = 0;  // written but not flushed to a file yet (in memory + WAL)
 };
 
 struct EngineStats {

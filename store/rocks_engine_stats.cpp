@@ -30,7 +30,8 @@ EngineStats RocksStore::engine_stats() {
         int_property(db_, ns->cf, "rocksdb.estimate-pending-compaction-bytes");
     rocksdb::ColumnFamilyMetaData meta;
     db_->GetColumnFamilyMetaData(ns->cf, &meta);
-    e.ns_physical.push_back({ns->id, meta.size + meta.blob_file_size});
+    e.ns_physical.push_back({ns->id, meta.size + meta.blob_file_size,
+                             int_property(db_, ns->cf, "rocksdb.cur-size-all-mem-tables")});
   }
   e.resume_attempts = healer_->resume_attempts();
   e.resume_failures = healer_->resume_failures();
