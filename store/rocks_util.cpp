@@ -85,7 +85,7 @@ Status RocksStore::write_batch(rocksdb::WriteBatch& batch, std::string_view what
   if (!s.ok()) {
     needs_resume_ = true;
     spdlog::error("store {}: {} failed: {}", opts_.path, what, s.ToString());
-    // Never write on over detected corruption: refuse writes from now on.
+    // Corruption found by a write: refuse writes from now on rather than write on.
     if (s.IsCorruption()) healer_->enter_read_only(fmt::format("{}: {}", what, s.ToString()));
     return map_error(s, what);
   }

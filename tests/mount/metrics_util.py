@@ -28,6 +28,23 @@ def scrape(port: int, timeout: float = 10.0) -> str:
         return r.read().decode()
 
 
+def scrape_until(port: int, ready, timeout: float = 5.0) -> str:
+    """Scrape until ready(samples) holds (or timeout; returns the last scrape).
+    A request is counted just after its reply is sent, so a scrape right
+    after a syscall returns may not show it yet."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = scrape(port)
+        try:
+            if ready(parse(text)):
+                return text
+        except AssertionError:
+            pass
+        if time.monotonic() > deadline:
+            return text
+        time.sleep(0.05)
+
+
 def parse(text: str) -> dict[tuple[str, frozenset], float]:
     """{(name, frozenset(labels.items())): value} for every sample line."""
     out = {}

@@ -16,7 +16,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402
-from metrics_util import free_port, go_build_std, names, parse, promtool, scrape, value  # noqa: E402
+from metrics_util import (  # noqa: E402
+    free_port, go_build_std, names, parse, promtool, scrape, scrape_until, value)
 
 REPO = Path(__file__).resolve().parents[2]
 DASHBOARD = REPO / "tools" / "grafana" / "gocachefs.json"
@@ -49,13 +50,16 @@ def test_metrics_served_and_valid(gocachefs, tmp_path):
     d = metrics_daemon(gocachefs)
     os.mkdir(d.mnt / "go1.19")
     (d.mnt / "go1.19" / "f").write_bytes(b"x" * 100_000)
-    assert (d.mnt / "go1.19" / "f").read_bytes() == b"x" * 100_000
-    text = scrape(d.port)
-    s = parse(text)
+    s = parse(scrape_until(d.port, lambda s: value(s, "gocachefs_written_bytes_total") >= 100_000))
+    assert value(s, "gocachefs_written_bytes_total") == 100_000
     assert value(s, "gocachefs_fuse_operations_total", op="write") >= 1
     assert value(s, "gocachefs_fuse_operations_total", op="mkdir") == 1
-    assert value(s, "gocachefs_written_bytes_total") == 100_000
-    assert value(s, "gocachefs_read_bytes_total") >= 100_000
+    d.restart()  # a fresh mount: the read below cannot come from the page cache
+    assert (d.mnt / "go1.19" / "f").read_bytes() == b"x" * 100_000
+    text = scrape_until(d.port, lambda s: value(s, "gocachefs_read_bytes_total") >= 100_000)
+    s = parse(text)
+    assert value(s, "gocachefs_read_bytes_total") == 100_000
+    assert value(s, "gocachefs_written_bytes_total") == 0  # counters restart with the daemon
     assert value(s, "gocachefs_fuse_operation_duration_seconds_count", op="lookup") >= 1
     assert value(s, "gocachefs_namespace_files", namespace="go1.19") == 1
     assert value(s, "gocachefs_namespace_logical_bytes", namespace="go1.19") == 100_000
@@ -70,6 +74,11 @@ def test_metrics_served_and_valid(gocachefs, tmp_path):
     assert r.returncode == 0, f"promtool check metrics:\n{r.stdout}{r.stderr}"
 
 
+def errors_of(samples, op, errno):
+    return samples.get(("gocachefs_fuse_operation_errors_total",
+                        frozenset({("op", op), ("errno", errno)})), 0)
+
+
 def test_errors_counted_by_errno(gocachefs):
     d = metrics_daemon(gocachefs)
     os.makedirs(d.mnt / "ns" / "dir")
@@ -81,14 +90,9 @@ def test_errors_counted_by_errno(gocachefs):
         os.rmdir(d.mnt / "ns" / "dir")  # the store says not_empty: through reply_err
     with pytest.raises(OSError):
         open(d.mnt / "file-at-root", "w")  # EPERM: no files beside the namespaces
-    s = parse(scrape(d.port))
-
-    def delta(op, errno):
-        key = ("gocachefs_fuse_operation_errors_total", frozenset({("op", op), ("errno", errno)}))
-        return s.get(key, 0) - before.get(key, 0)
-
-    assert delta("rmdir", "ENOTEMPTY") == 2
-    assert delta("create", "EPERM") == 1
+    s = parse(scrape_until(d.port, lambda s: errors_of(s, "create", "EPERM") == 1))
+    assert errors_of(s, "create", "EPERM") == 1
+    assert errors_of(s, "rmdir", "ENOTEMPTY") - errors_of(before, "rmdir", "ENOTEMPTY") == 2
     ok = value(s, "gocachefs_fuse_operations_total", op="rmdir") - value(
         before, "gocachefs_fuse_operations_total", op="rmdir")
     assert ok == 2
@@ -171,7 +175,8 @@ def test_queried_metrics_are_exported(gocachefs, source):
     (d.mnt / "go1.19" / "f").write_text("x")
     with pytest.raises(PermissionError):
         open(d.mnt / "f", "w")  # one error, so the errors family has a sample
-    exported = names(scrape(d.port))
+    exported = names(scrape_until(
+        d.port, lambda s: value(s, "gocachefs_fuse_operation_errors_total", errno="EPERM") >= 1))
     wanted = dashboard_metric_names() if source == "dashboard" else alert_metric_names()
     assert wanted
     missing = sorted(wanted - exported - NOT_YET_EXPORTED)
