@@ -19,6 +19,7 @@
 #include "fusefs/filesystem.hpp"
 #include "fusefs/mountpoint.hpp"
 #include "fusefs/space_worker.hpp"
+#include "fusefs/operations.hpp"
 #include "store/paths.hpp"
 #include "store/store.hpp"
 
@@ -189,6 +190,20 @@ int run_daemon(DaemonOptions o) {
       std::chrono::milliseconds(static_cast<int64_t>(o.space_interval * 1000));
   SpaceWorker space_worker(**store, space_manager, fs.uses(), swo);
   fs.set_commit_listener([&space_worker](NsId) { space_worker.wake(); });
+  OperationsOptions oo;
+  oo.metrics_listen = o.metrics_listen;
+  oo.disk.path = o.store_dir;
+  oo.disk.min_free_pct = o.min_free_pct;
+  auto operations = start_operations(oo, **store, fs);
+  if (!operations) return fail(operations.error().message());
+  // Below --min-free, evict least recently used entries to give room back.
+  (*operations)->disk_guard().set_eviction([&](uint64_t bytes) -> uint64_t {
+    auto all = (*store)->space_all();
+    if (!all) return 0;
+    const uint64_t live = all->total.live_bytes;
+    auto r = space_manager.evict_to(live > bytes ? live - bytes : 0);
+    return r ? r->bytes : 0;
+  });
 
   std::vector<std::string> argv_s = {"gocachefs", "-o",
                                      "default_permissions,fsname=gocachefs,subtype=gocachefs"};
@@ -207,6 +222,7 @@ int run_daemon(DaemonOptions o) {
     return fail("cannot install signal handlers");
   }
   if (fuse_session_mount(se, o.mountpoint.c_str()) != 0) {
+    operations->reset();
     fuse_remove_signal_handlers(se);
     fuse_session_destroy(se);
     return fail(fmt::format("cannot mount on {}: {}", o.mountpoint, take_fuse_error()));
@@ -230,6 +246,7 @@ int run_daemon(DaemonOptions o) {
   fuse_loop_cfg_destroy(cfg);
   control.stop();  // before the session and the store go
   space_worker.stop();  // before the session goes: it notifies the kernel
+  operations->reset();  // metrics and the disk guard stop before the store closes
 
   fuse_session_unmount(se);
   fuse_remove_signal_handlers(se);

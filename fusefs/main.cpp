@@ -1,9 +1,11 @@
 // gocachefs: mount a RocksDB-backed Go build cache. The work is in daemon.cpp.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 
 #include "fusefs/daemon.hpp"
 #include "policy/space.hpp"
+#include "fusefs/mount_args.hpp"
 #include "store/paths.hpp"
 
 int main(int argc, char** argv) {
@@ -50,8 +52,24 @@ int main(int argc, char** argv) {
                  "Seconds between checks for blocks to compact")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  app.add_option("--metrics-listen", o.metrics_listen,
+                 "Serve Prometheus metrics on HOST:PORT (loopback by default), or off")
+      ->capture_default_str();
+  app.add_option("--min-free", o.min_free_pct,
+                 "Free space floor of the store disk, percent: below it the daemon logs and "
+                 "evicts (0: off)")
+      ->check(CLI::Range(0.0, 99.0))
+      ->capture_default_str();
+  // mount -t fuse.gocachefs / fstab: `gocachefs STORE MNT -o store=..,namespace=..`.
+  auto args = gcfs::fusefs::translate_mount_args(std::vector<std::string>(argv + 1, argv + argc));
+  if (!args) {
+    std::fprintf(stderr, "gocachefs: error: %s (see gocachefs --help)\n",
+                 args.error().message().c_str());
+    return 2;
+  }
+  std::reverse(args->begin(), args->end());  // CLI11 takes them last-first
   try {
-    app.parse(argc, argv);
+    app.parse(*args);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {

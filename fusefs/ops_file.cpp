@@ -103,7 +103,10 @@ void create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fu
   if (!h) return reply_err(req, h.error());
   set_open_flags(fi, *h);
   fuse_entry_param e;
-  fs.make_entry(p.ns, *attr, &e);
+  Node* node = fs.make_entry(p.ns, *attr, &e);
+  // A created action entry is one too: later reads through this cached
+  // entry (no new lookup) are hits.
+  if (is_action_name(name)) node->action.store(true, std::memory_order_relaxed);
   if (fuse_reply_create(req, &e, fi) != 0) {
     NodeId id;
     fs.nodes().forget(e.ino, 1, &id);

@@ -70,9 +70,11 @@ RocksStore::RocksStore(const StoreOptions& options)
     : opts_(options),
       chunk_size_(options.chunk_size),
       block_cache_(rocksdb::NewLRUCache(options.block_cache_bytes)),
-      merge_op_(make_u64_add_operator()) {}
+      merge_op_(make_u64_add_operator()),
+      healer_(std::make_unique<Healer>(options.path)) {}
 
 RocksStore::~RocksStore() {
+  healer_->stop();  // no Resume() may run while the database closes
   reclaimer_.reset();  // its thread uses the DB
   if (db_ != nullptr && !opts_.read_only) {
     // Leave no WAL behind: the next open is quick and the footprint honest.
@@ -157,6 +159,7 @@ Status RocksStore::open_db() {
   // Flush and compaction writes pass it; background compactions lower it.
   rate_limiter_.reset(rocksdb::NewGenericRateLimiter(kUnthrottledRate));
   db.rate_limiter = rate_limiter_;
+  if (!opts_.read_only) db.listeners.push_back(healer_->listener());
 
   // Every existing family must be named at Open.
   std::vector<std::string> families{rocksdb::kDefaultColumnFamilyName};
@@ -193,6 +196,7 @@ Status RocksStore::open_db() {
     return map_error(s, fmt::format("opening store {}", dir));
   }
 
+  if (!opts_.read_only) healer_->attach(db_);
   // Keep the default handle and the namespace families; load_namespaces
   // sorts the latter out.
   for (auto* h : handles) {

@@ -23,11 +23,15 @@
 #include "store/rocks_reclaim.hpp"
 #include "store/snapshots.hpp"
 #include "store/keys.hpp"
+#include "store/rocks_heal.hpp"
 #include "store/store.hpp"
 
 namespace gcfs {
 
 using keys::kDentryValueSize;
+namespace testing {
+Status simulate_background_error(Store& store, bool fatal);
+}
 
 // One open namespace. Handed out as shared_ptr so a concurrent drop is safe:
 // the family handle is destroyed when the last user lets go.
@@ -120,6 +124,7 @@ class RocksStore final : public Store {
   Result<NsStats> stats(NsId ns) override;
   Result<NsStats> recount(NsId ns) override;
   StoreUsage usage() override;
+  EngineStats engine_stats() override;  // rocks_engine_stats.cpp
 
   Result<Attr> getattr(NsId ns, Ino ino) override;
   Result<Attr> lookup(NsId ns, Ino parent, std::string_view name) override;
@@ -171,6 +176,7 @@ class RocksStore final : public Store {
 
  private:
   friend class Txn;
+  friend Status testing::simulate_background_error(Store& store, bool fatal);
   explicit RocksStore(const StoreOptions& options);
 
   // rocks_open.cpp
@@ -234,6 +240,9 @@ class RocksStore final : public Store {
   static constexpr int64_t kUnthrottledRate = int64_t{64} << 30;
   std::shared_ptr<rocksdb::RateLimiter> rate_limiter_;
   std::mutex compact_mu_;  // one manual compaction at a time
+  // Retries after transient background errors; read-only mode (rocks_heal.hpp).
+  // Outlives db_: the destructor closes the database before members go.
+  std::unique_ptr<Healer> healer_;
 
   std::mutex admin_mu_;  // serializes namespace create/drop/rename
   NsId next_ns_ = 1;     // guarded by admin_mu_

@@ -54,5 +54,14 @@ Status delete_raw(Store& store, NsId ns, std::string_view key) {
   return r->delete_raw(ns, key);
 }
 
+Status simulate_background_error(Store& store, bool fatal) {
+  auto* r = rocks(store);
+  if (r == nullptr) return Error(Errc::not_supported, "not a RocksDB store");
+  r->healer_->on_background_error("compaction (simulated)",
+                                  fatal ? rocksdb::Status::Corruption("simulated bad block")
+                                        : rocksdb::Status::IOError("simulated transient error"));
+  return Status::ok();
+}
+
 }  // namespace testing
 }  // namespace gcfs

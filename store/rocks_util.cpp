@@ -38,7 +38,7 @@ Result<std::unique_lock<std::mutex>> RocksStore::lock_ns(NsState& ns) {
 
 Status RocksStore::check_writable() const {
   if (opts_.read_only) return Error(Errc::read_only, "store opened read-only");
-  return Status::ok();
+  return healer_->check_writable();
 }
 
 Status RocksStore::check_space(uint64_t bytes) const {
@@ -92,6 +92,8 @@ Status RocksStore::write_batch(rocksdb::WriteBatch& batch, std::string_view what
   if (!s.ok()) {
     needs_resume_ = true;
     spdlog::error("store {}: {} failed: {}", opts_.path, what, s.ToString());
+    // Corruption found by a write: refuse writes from now on rather than write on.
+    if (s.IsCorruption()) healer_->enter_read_only(fmt::format("{}: {}", what, s.ToString()));
     return map_error(s, what);
   }
   return Status::ok();

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/engine_stats.hpp"
 #include "store/options.hpp"
 #include "store/result.hpp"
 #include "store/space.hpp"
@@ -50,6 +51,9 @@ class Store {
   // Full scan of the namespace: what the inline counters must equal.
   virtual Result<NsStats> recount(NsId ns) = 0;
   virtual StoreUsage usage() = 0;
+  // RocksDB health properties and self-healing state: cheap (in-memory
+  // properties and metadata), for metrics and health checks at scrape time.
+  virtual EngineStats engine_stats() = 0;
 
   // ---- metadata ---------------------------------------------------------
   virtual Result<Attr> getattr(NsId ns, Ino ino) = 0;

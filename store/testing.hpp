@@ -15,5 +15,9 @@ namespace gcfs::testing {
 Status put_raw(Store& store, NsId ns, std::string_view key, std::string_view value);
 Result<std::optional<std::string>> get_raw(Store& store, NsId ns, std::string_view key);
 Status delete_raw(Store& store, NsId ns, std::string_view key);
+// Delivers a background error to the store's healer as RocksDB's listener
+// would: `fatal` is a corruption (read-only mode), otherwise a transient
+// I/O error (retried with Resume()).
+Status simulate_background_error(Store& store, bool fatal);
 
 }  // namespace gcfs::testing

@@ -154,6 +154,8 @@ class Daemon:
         if self.namespace is not None:
             argv += ["--namespace", self.namespace]
         argv += list(self.extra_args)
+        if "--metrics-listen" not in self.extra_args:
+            argv += ["--metrics-listen", "off"]  # parallel daemons must not race for :9868
         argv += [str(self.mnt), "--log-level", self.log_level, "--log-file", str(self.log)]
         return argv
 

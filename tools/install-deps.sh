@@ -12,7 +12,8 @@ PACKAGES=(
   libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev prometheus-cpp-dev
-  golang-go python3 python3-pytest
+  golang-go python3 python3-pytest python3-yaml
+  prometheus
   clang-format git ca-certificates
 )
 

@@ -1,0 +1,43 @@
+// The daemon's operations side, started once the store is open: the metrics
+// endpoint (--metrics-listen) and the disk guard (--min-free). Destroyed
+// before the store closes.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "fusefs/disk_guard.hpp"
+#include "store/result.hpp"
+
+namespace gcfs {
+class Store;
+}
+
+namespace gcfs::fusefs {
+
+class Filesystem;
+
+struct OperationsOptions {
+  // "HOST:PORT" or "off". Default: 127.0.0.1:9868 (loopback only).
+  std::string metrics_listen = "127.0.0.1:9868";
+  DiskGuardOptions disk;
+};
+
+class Operations {
+ public:
+  ~Operations();
+  // For the space policy to plug its eviction in.
+  DiskGuard& disk_guard() { return *guard_; }
+
+ private:
+  friend Result<std::unique_ptr<Operations>> start_operations(const OperationsOptions&, Store&,
+                                                              Filesystem&);
+  Operations() = default;
+  bool serving_ = false;
+  std::unique_ptr<DiskGuard> guard_;
+};
+
+Result<std::unique_ptr<Operations>> start_operations(const OperationsOptions& o, Store& store,
+                                                     Filesystem& fs);
+
+}  // namespace gcfs::fusefs
