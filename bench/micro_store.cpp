@@ -31,8 +31,7 @@ struct Fixture {
   std::vector<Ino> dirs;
 
   Fixture() {
-    dir = std::filesystem::temp_directory_path() /
-          ("gcfs-micro-" + std::to_string(::getpid()));
+    dir = std::filesystem::temp_directory_path() / ("gcfs-micro-" + std::to_string(::getpid()));
     std::filesystem::remove_all(dir);
     StoreOptions o;
     o.path = dir.string();

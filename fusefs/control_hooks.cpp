@@ -71,4 +71,9 @@ control::json KernelHooks::info() {
           {"pid", static_cast<int64_t>(getpid())}};
 }
 
+control::json KernelHooks::space(const std::string& cmd, const control::json& req) {
+  if (!info_.space) return control::fail("the space policy is not running", control::kNotAvailable);
+  return info_.space(cmd, req);
+}
+
 }  // namespace gcfs::fusefs

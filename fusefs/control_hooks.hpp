@@ -17,6 +17,7 @@ class KernelHooks final : public control::DaemonHooks {
   void name_changed(const std::string& name) override;
   control::json activity(NsId ns) override;
   control::json info() override;
+  control::json space(const std::string& cmd, const control::json& req) override;
 
  private:
   void inval(const std::string& name);

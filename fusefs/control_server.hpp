@@ -9,6 +9,7 @@
 #include <fuse_lowlevel.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "fusefs/filesystem.hpp"
+#include "tools/control/control.hpp"
 
 namespace gcfs::control {
 class DaemonHooks;
@@ -28,6 +30,8 @@ struct ControlInfo {
   std::string store_dir;
   std::string mountpoint;
   std::string ns;  // the namespace mounted as the root, "" for multi
+  // Runs the space policy's manual triggers (gocachectl compact/evict/trim).
+  std::function<control::json(const std::string&, const control::json&)> space;
 };
 
 class ControlServer {

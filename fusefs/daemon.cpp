@@ -18,8 +18,9 @@
 #include "fusefs/control_server.hpp"
 #include "fusefs/filesystem.hpp"
 #include "fusefs/mountpoint.hpp"
-#include "fusefs/space_worker.hpp"
 #include "fusefs/operations.hpp"
+#include "fusefs/space_control.hpp"
+#include "fusefs/space_worker.hpp"
 #include "store/paths.hpp"
 #include "store/store.hpp"
 
@@ -234,7 +235,11 @@ int run_daemon(DaemonOptions o) {
   }
   spdlog::info("mounted {} on {} (store {}{})", o.ns.empty() ? "namespaces" : "namespace " + o.ns,
                o.mountpoint, o.store_dir, o.foreground ? ", foreground" : "");
-  ControlServer control(fs, se, {o.store_dir, o.mountpoint, o.ns});
+  ControlServer control(fs, se,
+                        {o.store_dir, o.mountpoint, o.ns,
+                         [&space_manager](const std::string& cmd, const control::json& req) {
+                           return run_space_command(space_manager, cmd, req);
+                         }});
   if (Status s = control.start(); !s) spdlog::warn("no control socket: {}", s.error().message());
   detach(ready_fd);
   space_worker.start();
@@ -244,7 +249,7 @@ int run_daemon(DaemonOptions o) {
   fuse_loop_cfg_set_idle_threads(cfg, 8);
   int rc = fuse_session_loop_mt(se, cfg);
   fuse_loop_cfg_destroy(cfg);
-  control.stop();  // before the session and the store go
+  control.stop();       // before the session and the store go
   space_worker.stop();  // before the session goes: it notifies the kernel
   operations->reset();  // metrics and the disk guard stop before the store closes
 

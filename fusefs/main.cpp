@@ -4,8 +4,8 @@
 #include <cstdio>
 
 #include "fusefs/daemon.hpp"
-#include "policy/space.hpp"
 #include "fusefs/mount_args.hpp"
+#include "policy/space.hpp"
 #include "store/paths.hpp"
 
 int main(int argc, char** argv) {

@@ -138,4 +138,26 @@ std::optional<uint64_t> parse_size(std::string_view text) {
   return static_cast<uint64_t>(bytes);
 }
 
+std::optional<uint64_t> parse_duration_seconds(std::string_view text) {
+  uint64_t number = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (ec != std::errc() || end == text.data()) return std::nullopt;
+  std::string_view unit(end, static_cast<size_t>(text.data() + text.size() - end));
+  uint64_t mult = 1;
+  if (unit == "" || unit == "s") {
+    mult = 1;
+  } else if (unit == "m") {
+    mult = 60;
+  } else if (unit == "h") {
+    mult = 3600;
+  } else if (unit == "d") {
+    mult = 86400;
+  } else if (unit == "w") {
+    mult = 7 * 86400;
+  } else {
+    return std::nullopt;
+  }
+  return number * mult;
+}
+
 }  // namespace gcfs::policy

@@ -108,10 +108,9 @@ Status RecordChecker::check_dentry(std::string_view key, std::string_view value)
 Status RecordChecker::check_counter(std::string_view key, std::string_view value) {
   static constexpr std::array<std::string_view, 7> names = {
       "files", "dirs", "symlinks", "logical_bytes", "stored_bytes", "orphans", "live_bytes"};
-  std::array<uint64_t*, 7> slots = {&counters_.files,        &counters_.dirs,
-                                    &counters_.symlinks,     &counters_.logical_bytes,
-                                    &counters_.stored_bytes, &counters_.orphans,
-                                    &counters_.live_bytes};
+  std::array<uint64_t*, 7> slots = {
+      &counters_.files,        &counters_.dirs,    &counters_.symlinks,  &counters_.logical_bytes,
+      &counters_.stored_bytes, &counters_.orphans, &counters_.live_bytes};
   if (value.size() != 8) return hostile("malformed counter");
   for (size_t i = 0; i < names.size(); ++i) {
     if (key.substr(1) == names[i]) {

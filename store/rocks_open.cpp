@@ -74,7 +74,7 @@ RocksStore::RocksStore(const StoreOptions& options)
       healer_(std::make_unique<Healer>(options.path)) {}
 
 RocksStore::~RocksStore() {
-  healer_->stop();  // no Resume() may run while the database closes
+  healer_->stop();     // no Resume() may run while the database closes
   reclaimer_.reset();  // its thread uses the DB
   if (db_ != nullptr && !opts_.read_only) {
     // Leave no WAL behind: the next open is quick and the footprint honest.

@@ -20,10 +20,10 @@
 #include <vector>
 
 #include "store/inode_record.hpp"
-#include "store/rocks_reclaim.hpp"
-#include "store/snapshots.hpp"
 #include "store/keys.hpp"
 #include "store/rocks_heal.hpp"
+#include "store/rocks_reclaim.hpp"
+#include "store/snapshots.hpp"
 #include "store/store.hpp"
 
 namespace gcfs {

@@ -122,9 +122,31 @@ def test_namespace_and_snapshot_commands(gocachefs):
     ctl(d.store, "snapshot", "delete", "s1")
     assert ctl_json(d.store, "snapshot", "list")["result"]["snapshots"] == []
     for cmd in (["compact"], ["evict", "--to", "1G"], ["trim", "--unused-for", "120h"]):
-        r = ctl(d.store, *cmd, check=False)
-        assert r.returncode == 3 and "not available yet" in r.stderr
+        ctl(d.store, *cmd)
+    r = ctl(d.store, "evict", "--to", "lots", check=False)
+    assert r.returncode == 2 and "not a size" in r.stderr, r.stderr
+    r = ctl(d.store, "trim", "--unused-for", "soon", check=False)
+    assert r.returncode == 2 and "not a duration" in r.stderr, r.stderr
     assert ctl(d.store, "bogus", check=False).returncode == 2
+
+
+def test_space_commands_act_on_the_mount(gocachefs):
+    """evict --to 0 empties the cache through the daemon, and the kernel forgets the files."""
+    d = gocachefs("sp")
+    ns = d.mnt / "go1.19.8"
+    (ns / "ab").mkdir(parents=True)
+    for i in range(20):
+        (ns / "ab" / f"f{i:02d}-d").write_bytes(os.urandom(10000))
+    assert len(os.listdir(ns / "ab")) == 20
+    res = ctl_json(d.store, "evict", "--to", "0")["result"]
+    assert res["files"] == 20, res
+    assert os.listdir(ns / "ab") == []
+    assert not (ns / "ab" / "f00-d").exists()
+    (ns / "ab" / "new-d").write_bytes(b"still works")
+    assert (ns / "ab" / "new-d").read_bytes() == b"still works"
+    d.stop()
+    r = ctl(d.store, "compact", check=False)
+    assert r.returncode == 3 and "running mount" in r.stderr, r.stderr
 
 
 def test_without_daemon_opens_store_directly(gocachefs):
@@ -288,3 +310,14 @@ def test_export_import_round_trip_builds_warm(gocachefs, tmp_path):
     bad.write_bytes(archive.read_bytes()[: len(data) // 3])
     assert ctl(d.store, "snapshot", "restore", str(bad), "--ns", "copy", check=False).returncode == 1
     assert tree_digest(d.mnt / "copy") == copy_now
+
+
+def test_health_finds_the_mount_through_the_daemon(gocachefs):
+    """gocachectl health asks the daemon for its mountpoint; with metrics off it is UNKNOWN."""
+    d = gocachefs("h")
+    r = ctl(d.store, "health", "--metrics", "off", check=False)
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert r.stdout.startswith("gocachefs health: UNKNOWN"), r.stdout
+    assert f"mount: {d.mnt} responds" in r.stdout, r.stdout
+    j = json.loads(ctl(d.store, "--json", "health", "--metrics", "off", check=False).stdout)
+    assert any(c["name"] == "disk" for c in j["checks"]), j

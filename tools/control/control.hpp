@@ -36,6 +36,9 @@ class DaemonHooks {
   virtual json activity(NsId ns) = 0;
   // {"mountpoint", "mode": "multi"|"single", "namespace", "pid"}.
   virtual json info() = 0;
+  // The space policy's manual triggers: "compact", "evict" {"to": bytes},
+  // "trim" {"unused_for_s": seconds}. Returns the full reply.
+  virtual json space(const std::string& cmd, const json& req) = 0;
 };
 
 struct Context {

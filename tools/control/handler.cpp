@@ -124,8 +124,14 @@ json handle(Context& ctx, const json& req) {
       return ok(ctx.hooks->info());
     }
     if (cmd == "compact" || cmd == "evict" || cmd == "trim") {
-      return fail("not available yet: the space policy is not implemented in this version",
-                  kNotAvailable);
+      // The space policy lives in the daemon (it owns the use index and the
+      // kernel's view); without one there is nothing to act on.
+      if (!ctx.hooks) {
+        return fail("no gocachefs daemon is running on " + ctx.store_dir +
+                        ": compact, evict and trim act through a running mount",
+                    kNotAvailable);
+      }
+      return ctx.hooks->space(cmd, req);
     }
   } catch (const json::exception& e) {
     return fail(std::string("malformed request: ") + e.what(), kUsage);

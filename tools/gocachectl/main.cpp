@@ -8,13 +8,15 @@
 #include "store/paths.hpp"
 #include "tools/gocachectl/client.hpp"
 #include "tools/gocachectl/env.hpp"
+#include "tools/gocachectl/health_cmd.hpp"
 #include "tools/gocachectl/output.hpp"
 
 namespace {
 
 constexpr const char* kExitCodes =
-    "Exit codes: 0 ok, 1 operation failed, 2 usage error, 3 not available in this version, "
-    "4 damage found by verify.";
+    "Exit codes: 0 ok, 1 operation failed, 2 usage error, 3 not available (e.g. compact without "
+    "a running daemon), 4 damage found by verify. health: 0 OK, 1 WARNING, 2 CRITICAL, "
+    "3 UNKNOWN.";
 
 std::string absolute(const std::string& p) {
   std::error_code ec;
@@ -101,6 +103,13 @@ int main(int argc, char** argv) {
   auto* evict = app.add_subcommand("evict", "Evict least recently used files down to a size");
   evict->add_option("--to", a, "Target size")->required();
   evict->callback([&] { req = {{"cmd", "evict"}, {"to", a}}; });
+  std::string metrics = "127.0.0.1:9868";
+  auto* health = app.add_subcommand(
+      "health", "Tiered health checks; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN");
+  health->add_option("--mount", b, "Mountpoint (default: the running daemon's)");
+  health->add_option("--metrics", metrics, "The daemon's --metrics-listen address")
+      ->capture_default_str();
+  health->callback([&] { req = {{"cmd", "health"}}; });
   auto* trim = app.add_subcommand("trim", "Remove files unused for a duration");
   trim->add_option("--unused-for", a, "Duration")->required();
   trim->callback([&] { req = {{"cmd", "trim"}, {"unused_for", a}}; });
@@ -117,6 +126,7 @@ int main(int argc, char** argv) {
   }
   store = absolute(store);
   const std::string cmd = req.value("cmd", "");
+  if (cmd == "health") return gcfs::ctl::run_health(store, b, metrics, as_json);
   json reply = cmd == "env" ? gcfs::ctl::env_reply(store) : gcfs::ctl::run_request(store, req);
   const int exit_code = reply.value("exit", reply.value("ok", false) ? 0 : 1);
   if (as_json) {
