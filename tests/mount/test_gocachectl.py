@@ -36,8 +36,9 @@ func main() { fmt.Println(strings.ToUpper("ok")%s) }
 """
 
 
-def ctl(store: Path, *args: str, user: str | None = None, check: bool = True, timeout: float = 120):
-    argv = [str(GOCACHECTL), "--store", str(store), *args]
+def ctl(store: Path, *args: str, user: str | None = None, check: bool = True, timeout: float = 120,
+        binary: Path | None = None):
+    argv = [str(binary or GOCACHECTL), "--store", str(store), *args]
     if user:
         argv = ["runuser", "-u", user, "--"] + argv
     r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
@@ -195,15 +196,20 @@ def test_control_socket_refuses_other_users(gocachefs):
     pub = Path(tempfile.mkdtemp(prefix="gcfs-ctl-"))
     try:
         pub.chmod(0o711)
+        # The build tree may sit in a directory other users cannot enter (a
+        # CI clone in a 0700 temp dir): run a copy they can execute.
+        exe = pub / "gocachectl"
+        shutil.copy2(GOCACHECTL, exe)
+        exe.chmod(0o755)
         d = gocachefs("d", store=pub / "store")
         sock = d.store / "control.sock"
         st = os.stat(sock)
         assert stat.S_ISSOCK(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o600
         d.store.chmod(0o711)
-        r = ctl(d.store, "ns", "list", user=NOBODY, check=False)
+        r = ctl(d.store, "ns", "list", user=NOBODY, check=False, binary=exe)
         assert r.returncode == 1 and "permission denied" in r.stderr, r.stderr
         sock.chmod(0o666)  # even with the file mode opened up
-        r = ctl(d.store, "ns", "list", user=NOBODY, check=False)
+        r = ctl(d.store, "ns", "list", user=NOBODY, check=False, binary=exe)
         assert r.returncode == 1 and "neither root nor the owner" in r.stderr, r.stderr
         os.mkdir(d.mnt / "x")
         assert ctl(d.store, "ns", "list").stdout == "x\n"  # root is let in
