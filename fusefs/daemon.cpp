@@ -17,6 +17,7 @@
 
 #include "fusefs/control_server.hpp"
 #include "fusefs/filesystem.hpp"
+#include "fusefs/inode_pruner.hpp"
 #include "fusefs/mountpoint.hpp"
 #include "fusefs/operations.hpp"
 #include "fusefs/space_control.hpp"
@@ -162,6 +163,9 @@ int run_daemon(DaemonOptions o) {
   space.limits = {o.max_size, o.ns_max_size, o.low_watermark_pct / 100.0};
   StoreOptions so;
   so.path = o.store_dir;
+  so.block_cache_bytes = o.cache_bytes;
+  so.memtable_total_bytes = o.memtable_bytes;
+  so.write_buffer_bytes = std::min(so.write_buffer_bytes, o.memtable_bytes / 2);
   so.max_file_size = std::min(so.max_file_size, policy::file_size_limit(space.limits));
   auto store = open_rocks_store(so);
   if (!store) return fail(store_error(o.store_dir, store.error()));
@@ -243,12 +247,15 @@ int run_daemon(DaemonOptions o) {
   if (Status s = control.start(); !s) spdlog::warn("no control socket: {}", s.error().message());
   detach(ready_fd);
   space_worker.start();
+  InodePruner pruner(fs.nodes(), se, o.max_inodes);
+  pruner.start();
 
   fuse_loop_config* cfg = fuse_loop_cfg_create();
   fuse_loop_cfg_set_clone_fd(cfg, 0);
   fuse_loop_cfg_set_idle_threads(cfg, 8);
   int rc = fuse_session_loop_mt(se, cfg);
   fuse_loop_cfg_destroy(cfg);
+  pruner.stop();        // writes to the session's device
   control.stop();       // before the session and the store go
   space_worker.stop();  // before the session goes: it notifies the kernel
   operations->reset();  // metrics and the disk guard stop before the store closes

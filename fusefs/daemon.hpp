@@ -33,6 +33,12 @@ struct DaemonOptions {
   std::string metrics_listen = "127.0.0.1:9868";
   // Free-space floor of the store disk, percent (0: off). Default: 5.
   double min_free_pct = 5.0;
+  // Memory: RocksDB block cache and total memtable budget. Default: 64 MiB each.
+  uint64_t cache_bytes = uint64_t{64} << 20;
+  uint64_t memtable_bytes = uint64_t{64} << 20;
+  // Inodes the kernel may cache (the daemon keeps ~200 bytes for each);
+  // beyond, unused ones are dropped. 0: no limit. Default: 262144.
+  uint64_t max_inodes = 262144;
 };
 
 // Runs the daemon; returns the process exit status. Startup errors are one

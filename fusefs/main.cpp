@@ -44,6 +44,14 @@ int main(int argc, char** argv) {
               "Size limit of the mount (live bytes, e.g. 20G); least recently used entries are "
               "evicted beyond it");
   size_option("--ns-max-size", o.ns_max_size, "Size limit of each namespace (e.g. 5G)");
+  size_option("--cache-size", o.cache_bytes,
+              "RocksDB block cache: metadata, small files, index and filter blocks (default 64M)");
+  size_option("--memtable-size", o.memtable_bytes,
+              "Memory for writes not yet flushed, all namespaces together (default 64M)");
+  app.add_option("--max-inodes", o.max_inodes,
+                 "Inodes the kernel may cache before unused ones are dropped (bounds the "
+                 "daemon's memory; 0: no limit)")
+      ->capture_default_str();
   app.add_option("--low-watermark", o.low_watermark_pct,
                  "Eviction stops at this percentage of a size limit")
       ->check(CLI::Range(1.0, 100.0))

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "fusefs/activity.hpp"
+#include "fusefs/node_table.hpp"
 #include "fusefs/op_stats.hpp"
 #include "store/store.hpp"
 
@@ -163,9 +164,21 @@ void collect_process(Families& out) {
   out.push_back(std::move(info));
 }
 
+void collect_nodes(Families& out, NodeTable& nodes) {
+  auto cached = gauge_family("gocachefs_kernel_cached_inodes",
+                             "Inodes the kernel references (the daemon keeps state for each)");
+  add_sample(cached, static_cast<double>(nodes.size()));
+  out.push_back(std::move(cached));
+  auto pruned = counter_family("gocachefs_kernel_pruned_inodes_total",
+                               "Unused inodes the kernel was asked to drop (--max-inodes)");
+  add_sample(pruned, static_cast<double>(nodes.pruned()));
+  out.push_back(std::move(pruned));
+}
+
 }  // namespace
 
-void add_filesystem_metrics(Metrics& m, Store& store, Activity& activity) {
+void add_filesystem_metrics(Metrics& m, Store& store, Activity& activity, NodeTable& nodes) {
+  m.add_collector([&nodes](Families& out) { collect_nodes(out, nodes); });
   m.add_collector(collect_ops);
   m.add_collector([&store, &activity](Families& out) { collect_store(out, store, activity); });
   m.add_collector(collect_process);

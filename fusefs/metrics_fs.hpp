@@ -12,9 +12,10 @@ class Store;
 namespace gcfs::fusefs {
 
 class Activity;
+class NodeTable;
 
 // Adds the collectors to `m`. `store` and `activity` must outlive them
 // (Metrics::clear_collectors() before they go).
-void add_filesystem_metrics(Metrics& m, Store& store, Activity& activity);
+void add_filesystem_metrics(Metrics& m, Store& store, Activity& activity, NodeTable& nodes);
 
 }  // namespace gcfs::fusefs

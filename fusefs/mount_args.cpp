@@ -13,7 +13,7 @@ namespace {
 
 // -o key=value the daemon itself consumes, and its long option.
 // (The space policy adds max_size -> --max-size here when it lands.)
-constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kDaemonOptions = {{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 12> kDaemonOptions = {{
     {"store", "--store"},
     {"namespace", "--namespace"},
     {"log_level", "--log-level"},
@@ -21,6 +21,11 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kDaemonOp
     {"cache_timeout", "--cache-timeout"},
     {"metrics_listen", "--metrics-listen"},
     {"min_free", "--min-free"},
+    {"max_size", "--max-size"},
+    {"ns_max_size", "--ns-max-size"},
+    {"cache_size", "--cache-size"},
+    {"memtable_size", "--memtable-size"},
+    {"max_inodes", "--max-inodes"},
 }};
 
 // Handed to libfuse as they are.

@@ -7,6 +7,7 @@ Node* NodeTable::ref(fuse_ino_t fino, NodeId id) {
   auto& slot = nodes_[fino];
   if (!slot) slot = std::make_unique<Node>(fino, id);
   ++slot->nlookup;
+  slot->recent = true;
   return slot.get();
 }
 
@@ -15,6 +16,7 @@ Node* NodeTable::open(fuse_ino_t fino, NodeId id) {
   auto& slot = nodes_[fino];
   if (!slot) slot = std::make_unique<Node>(fino, id);
   ++slot->opens;
+  slot->recent = true;
   return slot.get();
 }
 
@@ -70,6 +72,24 @@ std::optional<uint64_t> NodeTable::pending_size(fuse_ino_t fino) {
   int64_t size = it->second->dirty_size.load(std::memory_order_acquire);
   if (size < 0) return std::nullopt;
   return static_cast<uint64_t>(size);
+}
+
+std::vector<fuse_ino_t> NodeTable::prune_candidates(size_t max) {
+  std::vector<fuse_ino_t> out;
+  std::lock_guard lock(mu_);
+  for (auto& [fino, node] : nodes_) {
+    if (out.size() >= max) break;
+    if (fino == FUSE_ROOT_ID || node->opens > 0 ||
+        node->has_pending.load(std::memory_order_acquire)) {
+      continue;
+    }
+    if (node->recent) {
+      node->recent = false;
+      continue;
+    }
+    out.push_back(fino);
+  }
+  return out;
 }
 
 void NodeTable::for_each(const std::function<void(Node&)>& f) {

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "fusefs/ino_map.hpp"
 #include "store/pending_write.hpp"
@@ -31,6 +32,7 @@ struct Node {
   uint64_t nlookup = 0;
   uint32_t opens = 0;
   bool orphan = false;  // unlinked in the store; purge when unreferenced
+  bool recent = true;   // referenced since the last prune sweep passed it
   // Set once looked up under a Go action entry name: opens count as hits.
   std::atomic<bool> action{false};
 
@@ -72,9 +74,16 @@ class NodeTable {
   // The size of the file's uncommitted content, if it has any. Safe for any
   // inode: looks the node up and reads it under the table lock.
   std::optional<uint64_t> pending_size(fuse_ino_t fino);
+  // Up to `max` inodes the kernel may drop from its cache (no open handle,
+  // nothing pending), in second-chance order: a node referenced since the
+  // previous sweep is spared once.
+  std::vector<fuse_ino_t> prune_candidates(size_t max);
   // Calls f on every node (shutdown: commit what is pending).
   void for_each(const std::function<void(Node&)>& f);
   size_t size();
+  // Inodes the kernel was asked to drop (InodePruner), for metrics.
+  void note_pruned(uint64_t n) { pruned_.fetch_add(n, std::memory_order_relaxed); }
+  uint64_t pruned() const { return pruned_.load(std::memory_order_relaxed); }
 
  private:
   bool unreferenced_orphan(const Node& n) const {
@@ -84,6 +93,7 @@ class NodeTable {
 
   std::mutex mu_;
   std::unordered_map<fuse_ino_t, std::unique_ptr<Node>> nodes_;
+  std::atomic<uint64_t> pruned_{0};
 };
 
 }  // namespace gcfs::fusefs

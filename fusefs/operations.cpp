@@ -11,7 +11,7 @@ Result<std::unique_ptr<Operations>> start_operations(const OperationsOptions& o,
                                                      Filesystem& fs) {
   std::unique_ptr<Operations> ops(new Operations);
   Metrics& m = Metrics::instance();
-  add_filesystem_metrics(m, store, fs.activity());
+  add_filesystem_metrics(m, store, fs.activity(), fs.nodes());
   if (o.metrics_listen != "off") {
     if (Status s = m.listen(o.metrics_listen); !s) {
       // Several mounts on one machine share the default port: only the first

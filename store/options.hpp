@@ -38,13 +38,19 @@ struct StoreOptions {
   // Default: 16 MiB.
   uint64_t reserve_bytes = uint64_t{16} << 20;
 
-  // RocksDB block cache for metadata and small files.
+  // RocksDB block cache for metadata, small files and the SST index and
+  // filter blocks (so they do not grow outside it with the store's size).
   // Default: 64 MiB.
   uint64_t block_cache_bytes = uint64_t{64} << 20;
 
   // Memtable budget per column family.
   // Default: 32 MiB.
   uint64_t write_buffer_bytes = uint64_t{32} << 20;
+
+  // Memtable budget of all column families together: past it the largest
+  // memtable is flushed, so many namespaces do not multiply memory.
+  // Default: 64 MiB.
+  uint64_t memtable_total_bytes = uint64_t{64} << 20;
 
   // Write rate of a background (low-priority) compaction, bytes/s; urgent
   // compactions are not throttled.

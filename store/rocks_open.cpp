@@ -116,6 +116,10 @@ rocksdb::ColumnFamilyOptions RocksStore::family_options() {
   cf.merge_operator = merge_op_;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = block_cache_;  // one cache shared by every namespace
+  // Index and filter blocks live in (and are bounded by) the block cache;
+  // level-0 ones stay pinned because every lookup reads them.
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.whole_key_filtering = true;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
@@ -148,6 +152,7 @@ Status RocksStore::open_db() {
   // A family whose memtable still refers to an old WAL keeps that WAL alive
   // (the registry family is written rarely): past this total, flush it.
   db.max_total_wal_size = 2 * opts_.write_buffer_bytes;
+  db.db_write_buffer_size = opts_.memtable_total_bytes;
   // The default preallocates 4 MiB of MANIFEST: a small store's footprint
   // would be mostly that (docs/space.md).
   db.manifest_preallocation_size = 256 << 10;
