@@ -10,6 +10,7 @@
 
 #include "store/chunk.hpp"
 #include "store/pending_write.hpp"
+#include "store/space.hpp"
 #include "store/store.hpp"
 
 namespace {
@@ -94,6 +95,51 @@ void BM_LookupMissing(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_LookupMissing);
+
+// Lookup + inline read of a Go action entry in a namespace of N entries,
+// settled (flushed and compacted, as after a remount): the cost of a kernel
+// cache miss must not grow with N (bench.py's scale case, without FUSE).
+void BM_LookupScale(benchmark::State& state) {
+  Fixture& f = fixture();
+  const int n = static_cast<int>(state.range(0));
+  const std::string ns_name = "scale" + std::to_string(n);
+  auto ns = f.store->find_namespace(ns_name);
+  std::vector<Ino> dirs;
+  if (!ns) {
+    ns = f.store->create_namespace(ns_name, 0755, {});
+    for (int i = 0; i < 256; ++i) {
+      char name[3];
+      std::snprintf(name, sizeof name, "%02x", i);
+      dirs.push_back(f.store->mknode(ns->id, kRootIno, name, S_IFDIR | 0755, {}, {}).value().ino);
+    }
+    const std::string body(175, 'v');
+    for (int i = 0; i < n; ++i) {
+      Ino ino = f.store->mknode(ns->id, dirs[i % 256], "e" + std::to_string(i) + "-a",
+                                S_IFREG | 0644, {}, {}).value().ino;
+      auto pw = std::move(f.store->begin_write(ns->id, ino).value());
+      (void)pw->write(0, body);
+      (void)f.store->commit(*pw, {}).value();
+    }
+    CompactRequest all;
+    all.low_priority = false;
+    (void)f.store->compact(ns->id, all);
+  } else {
+    for (int i = 0; i < 256; ++i) {
+      char name[3];
+      std::snprintf(name, sizeof name, "%02x", i);
+      dirs.push_back(f.store->lookup(ns->id, kRootIno, name).value().ino);
+    }
+  }
+  std::mt19937 rng(5);
+  char buf[176];
+  for (auto _ : state) {
+    int i = static_cast<int>(rng() % static_cast<uint32_t>(n));
+    auto a = f.store->lookup(ns->id, dirs[i % 256], "e" + std::to_string(i) + "-a");
+    auto r = f.store->read(ns->id, a.value().ino, 0, std::span<char>(buf, sizeof buf));
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_LookupScale)->Arg(10000)->Arg(1000000)->Unit(benchmark::kMicrosecond);
 
 void BM_ReadInline(benchmark::State& state) {
   Fixture& f = fixture();

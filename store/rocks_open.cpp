@@ -18,6 +18,10 @@ namespace gcfs {
 
 namespace {
 
+// 4 block cache shards: few threads use it, and each shard must hold an
+// SST's whole index block (about 1 MiB for a 64 MiB file).
+constexpr int kCacheShardBits = 2;
+
 constexpr std::string_view kFormatMagic = "gcfs";
 constexpr uint32_t kFormatVersion = 1;
 
@@ -69,7 +73,7 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(const StoreOptions& options
 RocksStore::RocksStore(const StoreOptions& options)
     : opts_(options),
       chunk_size_(options.chunk_size),
-      block_cache_(rocksdb::NewLRUCache(options.block_cache_bytes)),
+      block_cache_(rocksdb::NewLRUCache(options.block_cache_bytes, kCacheShardBits)),
       merge_op_(make_u64_add_operator()),
       healer_(std::make_unique<Healer>(options.path)) {}
 
@@ -116,9 +120,12 @@ rocksdb::ColumnFamilyOptions RocksStore::family_options() {
   cf.merge_operator = merge_op_;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = block_cache_;  // one cache shared by every namespace
-  // Index and filter blocks live in (and are bounded by) the block cache;
-  // level-0 ones stay pinned because every lookup reads them.
+  // Index and filter blocks live in (and are bounded by) the block cache.
+  // The cache has few shards (see open) so that a 64 MiB SST's ~1 MiB index
+  // fits one: with the default 1 MiB shards it was evicted and re-read on
+  // nearly every lookup (410 us instead of 13 us at 1M entries).
   table.cache_index_and_filter_blocks = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
   table.pin_l0_filter_and_index_blocks_in_cache = true;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.whole_key_filtering = true;
