@@ -257,6 +257,7 @@ class Bench:
         small, big = self.args.scale_small, self.args.scale_big
         samples = min(self.args.scale_samples, small // 2)  # distinct entries in both
         res, names = {}, {}
+        self.daemon.restart()  # peak memory of this case only
         for n in (small, big):
             ns = self.fresh_ns()
             t0 = time.monotonic()

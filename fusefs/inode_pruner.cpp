@@ -84,7 +84,9 @@ bool InodePruner::send(std::span<const fuse_ino_t> inos) {
   iovec iov[3] = {{&hdr, sizeof hdr}, {&out, sizeof out}, {ids.data(), ids.size() * 8}};
   ssize_t n = ::writev(fuse_session_fd(se_), iov, 3);
   if (n < 0) {
-    if (errno == ENOENT) return true;  // an inode went meanwhile: fine
+    if (errno == ENOENT) return true;                      // an inode went meanwhile: fine
+    if (errno == ENODEV || errno == EBADF) return false;  // unmounted
+
     spdlog::warn(
         "the kernel refused to drop cached inodes ({}): kernel before 6.18? "
         "--max-inodes is not enforced",

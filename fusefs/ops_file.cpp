@@ -19,8 +19,9 @@ namespace {
 
 // Above this many buffered bytes a file being written is committed in
 // pieces, so memory stays bounded for arbitrarily large files (at the cost
-// of whole-file atomicity for such files only).
-constexpr uint64_t kMaxBuffered = uint64_t{256} << 20;
+// of whole-file atomicity for such files only; Go's largest cache files are
+// ~35 MB).
+constexpr uint64_t kMaxBuffered = uint64_t{64} << 20;
 
 bool is_writable(int flags) { return (flags & O_ACCMODE) != O_RDONLY; }
 
