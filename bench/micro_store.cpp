@@ -114,8 +114,11 @@ void BM_LookupScale(benchmark::State& state) {
     }
     const std::string body(175, 'v');
     for (int i = 0; i < n; ++i) {
-      Ino ino = f.store->mknode(ns->id, dirs[i % 256], "e" + std::to_string(i) + "-a",
-                                S_IFREG | 0644, {}, {}).value().ino;
+      Ino ino = f.store
+                    ->mknode(ns->id, dirs[i % 256], "e" + std::to_string(i) + "-a", S_IFREG | 0644,
+                             {}, {})
+                    .value()
+                    .ino;
       auto pw = std::move(f.store->begin_write(ns->id, ino).value());
       (void)pw->write(0, body);
       (void)f.store->commit(*pw, {}).value();

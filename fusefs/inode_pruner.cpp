@@ -16,7 +16,7 @@ namespace {
 constexpr int32_t kNotifyPrune = 9;
 struct NotifyHeader {  // struct fuse_out_header
   uint32_t len;
-  int32_t error;  // the notify code
+  int32_t error;    // the notify code
   uint64_t unique;  // 0: a notification
 };
 struct NotifyPruneOut {  // struct fuse_notify_prune_out
@@ -84,7 +84,7 @@ bool InodePruner::send(std::span<const fuse_ino_t> inos) {
   iovec iov[3] = {{&hdr, sizeof hdr}, {&out, sizeof out}, {ids.data(), ids.size() * 8}};
   ssize_t n = ::writev(fuse_session_fd(se_), iov, 3);
   if (n < 0) {
-    if (errno == ENOENT) return true;                      // an inode went meanwhile: fine
+    if (errno == ENOENT) return true;                     // an inode went meanwhile: fine
     if (errno == ENODEV || errno == EBADF) return false;  // unmounted
 
     spdlog::warn(

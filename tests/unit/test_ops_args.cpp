@@ -29,6 +29,12 @@ TEST(MountArgs, MountFuse3Form) {
             (Args{"--store", "/s", "/mnt", "--min-free", "3"}));
   EXPECT_EQ(translate({"gocachefs", "/mnt", "-ostore=/s,metrics_listen=off"}),
             (Args{"/mnt", "--store", "/s", "--metrics-listen", "off"}));
+  // Size and memory limits work from fstab too.
+  EXPECT_EQ(translate({"/s", "/mnt", "-o",
+                       "max_size=20G,ns_max_size=5G,cache_size=128M,memtable_size=32M,"
+                       "max_inodes=1000"}),
+            (Args{"--store", "/s", "/mnt", "--max-size", "20G", "--ns-max-size", "5G",
+                  "--cache-size", "128M", "--memtable-size", "32M", "--max-inodes", "1000"}));
 }
 
 TEST(MountArgs, Errors) {

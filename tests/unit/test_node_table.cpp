@@ -1,0 +1,56 @@
+// The node table's choice of inodes the kernel may drop (--max-inodes):
+// never one with an open handle or uncommitted writes, never the root, and a
+// second chance for one referenced since the previous sweep.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "fusefs/node_table.hpp"
+
+namespace gcfs::fusefs {
+namespace {
+
+bool contains(const std::vector<fuse_ino_t>& v, fuse_ino_t x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+TEST(NodeTable, PruneCandidatesSkipOpenPendingAndRoot) {
+  NodeTable t;
+  t.ref(FUSE_ROOT_ID, NodeId{0, 1});
+  for (fuse_ino_t i = 2; i <= 11; ++i) t.ref(i, NodeId{1, i});
+  t.open(3, NodeId{1, 3});
+  t.find(4)->has_pending.store(true);
+  // First sweep: every node was just referenced, so it only clears the bits.
+  EXPECT_TRUE(t.prune_candidates(100).empty());
+  auto c = t.prune_candidates(100);
+  EXPECT_EQ(c.size(), 8u);
+  EXPECT_FALSE(contains(c, FUSE_ROOT_ID));
+  EXPECT_FALSE(contains(c, 3));                 // open
+  EXPECT_FALSE(contains(c, 4));                 // uncommitted writes
+  EXPECT_EQ(t.prune_candidates(3).size(), 3u);  // at most what was asked
+}
+
+TEST(NodeTable, RecentlyUsedNodesGetASecondChance) {
+  NodeTable t;
+  for (fuse_ino_t i = 2; i <= 5; ++i) t.ref(i, NodeId{1, i});
+  (void)t.prune_candidates(100);  // clears the bits
+  t.ref(2, NodeId{1, 2});         // used again since
+  auto c = t.prune_candidates(100);
+  EXPECT_EQ(c.size(), 3u);
+  EXPECT_FALSE(contains(c, 2));
+  EXPECT_TRUE(contains(t.prune_candidates(100), 2));  // its second chance is spent
+}
+
+TEST(NodeTable, ForgetRemovesUnreferencedNodes) {
+  NodeTable t;
+  t.ref(7, NodeId{1, 7});
+  t.ref(7, NodeId{1, 7});
+  NodeId id;
+  EXPECT_FALSE(t.forget(7, 1, &id));
+  EXPECT_EQ(t.size(), 1u);
+  EXPECT_FALSE(t.forget(7, 1, &id));
+  EXPECT_EQ(t.size(), 0u);
+}
+
+}  // namespace
+}  // namespace gcfs::fusefs
