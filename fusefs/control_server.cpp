@@ -151,7 +151,7 @@ void ControlServer::serve(int fd) {
           last = now;
           (void)control::write_line(fd, control::json{{"progress", {done, total}}}.dump());
         };
-        spdlog::info("control: {}", req.value("cmd", "?"));
+        spdlog::info("control: {}", command_of(req));
         reply = control::handle(ctx, req);
         count_control_request(command_of(req), reply.value("ok", false));
       }
