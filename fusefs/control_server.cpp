@@ -12,15 +12,28 @@
 #include <cstring>
 
 #include "fusefs/control_hooks.hpp"
+#include "fusefs/control_metrics.hpp"
 #include "tools/control/control.hpp"
 #include "tools/control/line_io.hpp"
 
 namespace gcfs::fusefs {
 
+namespace {
+
+// The request's "cmd" if it is a string ("" otherwise: handle() refuses it).
+std::string command_of(const control::json& req) {
+  if (!req.is_object()) return {};
+  auto it = req.find("cmd");
+  return it != req.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+}  // namespace
+
 ControlServer::ControlServer(Filesystem& fs, fuse_session* se, ControlInfo info)
     : fs_(fs), se_(se), info_(std::move(info)) {
   hooks_ = std::make_unique<KernelHooks>(fs_, se_, info_);
   path_ = control::socket_path(info_.store_dir);
+  register_control_metrics();
 }
 
 ControlServer::~ControlServer() { stop(); }
@@ -138,8 +151,9 @@ void ControlServer::serve(int fd) {
           last = now;
           (void)control::write_line(fd, control::json{{"progress", {done, total}}}.dump());
         };
-        spdlog::info("control: {}", req.value("cmd", "?"));
+        spdlog::info("control: {}", command_of(req));
         reply = control::handle(ctx, req);
+        count_control_request(command_of(req), reply.value("ok", false));
       }
       if (!control::write_line(fd, reply.dump())) break;
     }

@@ -199,7 +199,7 @@ int run_daemon(DaemonOptions o) {
   oo.metrics_listen = o.metrics_listen;
   oo.disk.path = o.store_dir;
   oo.disk.min_free_pct = o.min_free_pct;
-  auto operations = start_operations(oo, **store, fs);
+  auto operations = start_operations(oo, **store, fs, space_manager);
   if (!operations) return fail(operations.error().message());
   // Below --min-free, evict least recently used entries to give room back.
   (*operations)->disk_guard().set_eviction([&](uint64_t bytes) -> uint64_t {

@@ -4,14 +4,16 @@
 
 #include "fusefs/filesystem.hpp"
 #include "fusefs/metrics_fs.hpp"
+#include "fusefs/metrics_space.hpp"
 
 namespace gcfs::fusefs {
 
 Result<std::unique_ptr<Operations>> start_operations(const OperationsOptions& o, Store& store,
-                                                     Filesystem& fs) {
+                                                     Filesystem& fs, const SpaceManager& space) {
   std::unique_ptr<Operations> ops(new Operations);
   Metrics& m = Metrics::instance();
   add_filesystem_metrics(m, store, fs.activity(), fs.nodes());
+  add_space_metrics(m, store, space);
   if (o.metrics_listen != "off") {
     if (Status s = m.listen(o.metrics_listen); !s) {
       // Several mounts on one machine share the default port: only the first

@@ -16,6 +16,7 @@ class Store;
 namespace gcfs::fusefs {
 
 class Filesystem;
+class SpaceManager;
 
 struct OperationsOptions {
   // "HOST:PORT" or "off". Default: 127.0.0.1:9868 (loopback only).
@@ -31,13 +32,14 @@ class Operations {
 
  private:
   friend Result<std::unique_ptr<Operations>> start_operations(const OperationsOptions&, Store&,
-                                                              Filesystem&);
+                                                              Filesystem&, const SpaceManager&);
   Operations() = default;
   bool serving_ = false;
   std::unique_ptr<DiskGuard> guard_;
 };
 
+// `space` must outlive the Operations (its counters are scraped).
 Result<std::unique_ptr<Operations>> start_operations(const OperationsOptions& o, Store& store,
-                                                     Filesystem& fs);
+                                                     Filesystem& fs, const SpaceManager& space);
 
 }  // namespace gcfs::fusefs

@@ -88,6 +88,18 @@ Result<EvictResult> SpaceManager::enforce_limits() {
 
 Result<EvictResult> SpaceManager::evict(const std::vector<NsId>& nss, uint64_t want,
                                         int64_t before_ns) {
+  std::map<NsId, EvictResult> by_ns;
+  auto r = evict_from(nss, want, before_ns, by_ns);
+  // Counted even when a later entry failed: these files are gone.
+  for (const auto& [ns, d] : by_ns) {
+    if (auto name = name_of(ns)) counters_.eviction(*name, d.files, d.bytes);
+  }
+  return r;
+}
+
+Result<EvictResult> SpaceManager::evict_from(const std::vector<NsId>& nss, uint64_t want,
+                                             int64_t before_ns,
+                                             std::map<NsId, EvictResult>& by_ns) {
   EvictResult done;
   std::set<std::pair<NsId, Ino>> stale;  // skipped this call: not found by name
   while (done.bytes < want) {
@@ -117,6 +129,8 @@ Result<EvictResult> SpaceManager::evict(const std::vector<NsId>& nss, uint64_t w
       } else {
         done.files += r->files;
         done.bytes += r->bytes;
+        by_ns[ns].files += r->files;
+        by_ns[ns].bytes += r->bytes;
       }
       progress = true;
     }
@@ -202,9 +216,15 @@ Status SpaceManager::compaction_round(std::atomic<bool>* cancel) {
     spdlog::info("space: compacting namespace {} ({} tier, occupancy {:.3f}, {} of {} blocks)", ns,
                  policy::tier_name(plan.tier), st->occupancy(),
                  plan.whole ? st->blocks.size() : plan.blocks.size(), st->blocks.size());
+    const auto start = std::chrono::steady_clock::now();
     if (Status s = store_.compact(ns, req); !s) return s;
     auto after = store_.space(ns);
     if (!after) return after.status();
+    count_compaction(ns,
+                     plan.tier == policy::CompactionTier::urgent ? CompactionKind::urgent
+                                                                 : CompactionKind::background,
+                     start, st->sst_bytes + st->memtable_bytes,
+                     after->sst_bytes + after->memtable_bytes);
     policy::NsView av{after->live_bytes, after->physical_bytes, {}};
     policy::remember(mem, av, plan, options_.compaction);
     spdlog::info("space: namespace {} compacted: physical {} -> {} bytes, occupancy {:.3f}", ns,
@@ -219,9 +239,40 @@ Status SpaceManager::compact_now(std::optional<NsId> ns) {
   for (NsId id : which) {
     CompactRequest req;
     req.low_priority = false;
+    const auto before = held_bytes(id);
+    const auto start = std::chrono::steady_clock::now();
     if (Status s = store_.compact(id, req); !s) return s;
+    count_compaction(id, CompactionKind::manual, start, before, held_bytes(id));
   }
   return Status::ok();
+}
+
+std::optional<uint64_t> SpaceManager::held_bytes(NsId ns) {
+  auto st = store_.space(ns);
+  if (!st) return std::nullopt;
+  return st->sst_bytes + st->memtable_bytes;
+}
+
+void SpaceManager::count_compaction(NsId ns, CompactionKind kind,
+                                    std::chrono::steady_clock::time_point start,
+                                    std::optional<uint64_t> held_before,
+                                    std::optional<uint64_t> held_after) {
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  // Writes during the compaction can outgrow what it reclaimed: then 0.
+  uint64_t reclaimed = 0;
+  if (held_before && held_after && *held_before > *held_after) {
+    reclaimed = *held_before - *held_after;
+  }
+  if (auto name = name_of(ns)) counters_.compaction(*name, kind, took.count(), reclaimed);
+}
+
+std::optional<std::string> SpaceManager::name_of(NsId ns) {
+  if (auto list = store_.list_namespaces()) {
+    for (const auto& info : *list) {
+      if (info.id == ns) return info.name;
+    }
+  }
+  return std::nullopt;
 }
 
 Result<EvictResult> SpaceManager::evict_to(uint64_t bytes) {

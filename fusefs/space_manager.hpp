@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 
+#include "fusefs/space_counters.hpp"
 #include "policy/space.hpp"
 #include "store/store.hpp"
 
@@ -69,14 +70,28 @@ class SpaceManager {
   // Live bytes of the namespaces the limits apply to.
   Result<std::map<NsId, uint64_t>> usage();
 
+  // Compactions and evictions done so far (for the metrics).
+  const SpaceCounters& counters() const { return counters_; }
+
  private:
   std::vector<NsId> namespaces();
   // Evicts from `nss`, oldest first across them, until `want` bytes went or
   // the next entry was used at or after `before_ns`.
   Result<EvictResult> evict(const std::vector<NsId>& nss, uint64_t want, int64_t before_ns);
+  Result<EvictResult> evict_from(const std::vector<NsId>& nss, uint64_t want, int64_t before_ns,
+                                 std::map<NsId, EvictResult>& by_ns);
   // Evicts one entry (and its action output); 0 files if it was stale.
   Result<EvictResult> evict_entry(NsId ns, const LruEntry& e);
   Status unlink_one(NsId ns, Ino parent, const std::string& name, Ino ino);
+  // SST + memtable bytes of a namespace (what a compaction can shrink).
+  std::optional<uint64_t> held_bytes(NsId ns);
+  // Counts a finished compaction: its duration from `start`, and the bytes
+  // it reclaimed if both sizes are known.
+  void count_compaction(NsId ns, CompactionKind kind, std::chrono::steady_clock::time_point start,
+                        std::optional<uint64_t> held_before, std::optional<uint64_t> held_after);
+  // The namespace's name for the counters; nullopt once it is dropped (its
+  // series would outlive it under a bare id).
+  std::optional<std::string> name_of(NsId ns);
 
   Store& store_;
   SpaceOptions options_;
@@ -84,6 +99,7 @@ class SpaceManager {
   std::mutex evict_mu_;
   std::mutex compact_mu_;
   std::map<NsId, policy::CompactionMemory> memory_;  // guarded by compact_mu_
+  SpaceCounters counters_;
 };
 
 }  // namespace gcfs::fusefs

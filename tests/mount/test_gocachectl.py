@@ -9,6 +9,7 @@ import json
 import os
 import pwd
 import shutil
+import socket
 import stat
 import subprocess
 import sys
@@ -216,6 +217,22 @@ def test_control_socket_refuses_other_users(gocachefs):
         d.stop()
     finally:
         shutil.rmtree(pub, ignore_errors=True)
+
+
+def test_malformed_requests_get_an_error_reply(gocachefs):
+    """JSON that is not a request object ([1], a numeric cmd) is refused with a
+    usage error; the daemon (which once died on it) keeps serving."""
+    d = gocachefs("d")
+    for line in (b"[1]\n", b'{"cmd": 5}\n', b"not json\n"):
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(10)
+            s.connect(str(d.store / "control.sock"))
+            s.sendall(line)
+            reply = json.loads(s.makefile("rb").readline())
+        assert reply["ok"] is False and reply["exit"] == 2, (line, reply)
+    assert d.alive()
+    os.mkdir(d.mnt / "x")
+    assert ctl(d.store, "ns", "list").stdout == "x\n"
 
 
 # --------------------------------------------------------------------------- go builds

@@ -24,19 +24,9 @@ DASHBOARD = REPO / "tools" / "grafana" / "gocachefs.json"
 ALERTS = REPO / "tools" / "prometheus" / "alerts.yml"
 
 # Metrics that the dashboard and alerts query but that other issues export.
-# Remove each name from this list when its branch is merged.
-NOT_YET_EXPORTED = {
-    # issue 3 (space policy: --max-size, LRU eviction, background compaction)
-    "gocachefs_size_limit_bytes",
-    "gocachefs_compaction_threshold_ratio",
-    "gocachefs_compactions_total",
-    "gocachefs_compaction_duration_seconds_bucket",
-    "gocachefs_compacted_bytes_total",
-    "gocachefs_evictions_total",
-    "gocachefs_evicted_bytes_total",
-    # issue 4 (snapshots)
-    "gocachefs_snapshot_operations_total",
-}
+# Remove each name from this list when its branch is merged. (Empty: the
+# space policy's and the snapshots' metrics are exported.)
+NOT_YET_EXPORTED: set[str] = set()
 
 
 def metrics_daemon(gocachefs, name="d", port=None, **kw):
@@ -170,7 +160,9 @@ def alert_metric_names() -> set[str]:
 
 @pytest.mark.parametrize("source", ["dashboard", "alerts"])
 def test_queried_metrics_are_exported(gocachefs, source):
-    d = metrics_daemon(gocachefs)
+    # gocachefs_size_limit_bytes is exported only with a limit (see
+    # fusefs/metrics_space.cpp): a generous one that evicts nothing.
+    d = metrics_daemon(gocachefs, extra=("--max-size", "1G"))
     os.mkdir(d.mnt / "go1.19")
     (d.mnt / "go1.19" / "f").write_text("x")
     with pytest.raises(PermissionError):

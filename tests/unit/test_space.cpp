@@ -274,6 +274,28 @@ TEST_F(SpaceTest, TrimEvictsWhatWasNotUsedRecently) {
   EXPECT_TRUE(exists(kRootIno, "new"));
 }
 
+TEST_F(SpaceTest, EvictionsAndCompactionsAreCountedByNamespaceName) {
+  for (int i = 0; i < 10; ++i) put(kRootIno, fmt::format("f{}", i), random_bytes(100'000, i));
+  SpaceManager mgr(*store_, SpaceOptions{});
+  auto r = mgr.evict_to(mgr.usage()->at(ns_) - 250'000);
+  ASSERT_TRUE(r);
+  ASSERT_GT(r->files, 0u);
+  ASSERT_TRUE(mgr.compact_now());
+  const auto snap = mgr.counters().snapshot();
+  ASSERT_TRUE(snap.ns.contains("go1.19"));
+  const auto& c = snap.ns.at("go1.19");
+  EXPECT_EQ(c.evictions, r->files);
+  EXPECT_EQ(c.evicted_bytes, r->bytes);
+  EXPECT_EQ(c.compactions[static_cast<size_t>(fusefs::CompactionKind::manual)], 1u);
+  EXPECT_EQ(c.compactions[static_cast<size_t>(fusefs::CompactionKind::background)], 0u);
+  EXPECT_GT(c.compacted_bytes, 0u);  // the evicted files' data went
+  const auto& h = snap.durations[static_cast<size_t>(fusefs::CompactionKind::manual)];
+  EXPECT_EQ(h.count, 1u);
+  uint64_t in_buckets = 0;
+  for (uint64_t n : h.buckets) in_buckets += n;
+  EXPECT_EQ(in_buckets, 1u);
+}
+
 TEST_F(SpaceTest, StoreWithoutLiveCounterIsRecountedAtOpen) {
   put(kRootIno, "a", random_bytes(300'000, 1));
   put(kRootIno, "b", "small");

@@ -1,0 +1,20 @@
+// The space policy's metrics: its configuration (size limit, compaction
+// threshold) and what the space manager did (compactions, evictions), read
+// from SpaceManager::counters() at scrape time.
+#pragma once
+
+#include "fusefs/metrics.hpp"
+
+namespace gcfs {
+class Store;
+}
+
+namespace gcfs::fusefs {
+
+class SpaceManager;
+
+// `store` and `space` must outlive the collector (Metrics::clear_collectors()
+// before they go).
+void add_space_metrics(Metrics& m, Store& store, const SpaceManager& space);
+
+}  // namespace gcfs::fusefs
