@@ -219,6 +219,8 @@ int run_daemon(DaemonOptions o) {
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
   fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
+  // fuse_session_new replaces them with allocated copies: free on every path.
+  std::unique_ptr<fuse_args, void (*)(fuse_args*)> free_args(&args, fuse_opt_free_args);
   fuse_session* se =
       fuse_session_new(&args, &Filesystem::operations(), sizeof(fuse_lowlevel_ops), &fs);
   if (!se) return fail(fmt::format("invalid FUSE options: {}", take_fuse_error()));

@@ -37,11 +37,19 @@ struct FsOptions {
   uint64_t max_file_bytes = UINT64_MAX;
 };
 
-// A handle of an open regular file (fuse_file_info::fh).
+// A handle of an open regular file, packed into fuse_file_info::fh: the
+// node's address, lowest bit set for write access. Nothing is allocated, so
+// nothing leaks when the kernel drops pending RELEASEs at unmount.
 struct FileHandle {
   Node* node;
   bool writable;
+
+  uint64_t pack() const { return reinterpret_cast<uint64_t>(node) | (writable ? 1 : 0); }
+  static FileHandle unpack(uint64_t fh) {
+    return {reinterpret_cast<Node*>(fh & ~uint64_t{1}), (fh & 1) != 0};
+  }
 };
+static_assert(alignof(Node) >= 2, "FileHandle keeps a flag in the low bit of a Node*");
 
 class Filesystem {
  public:

@@ -25,7 +25,7 @@ constexpr uint64_t kMaxBuffered = uint64_t{64} << 20;
 
 bool is_writable(int flags) { return (flags & O_ACCMODE) != O_RDONLY; }
 
-FileHandle* handle_of(fuse_file_info* fi) { return reinterpret_cast<FileHandle*>(fi->fh); }
+FileHandle handle_of(const fuse_file_info* fi) { return FileHandle::unpack(fi->fh); }
 
 // Caller holds node.mu.
 Status ensure_pending(Filesystem& fs, Node& node) {
@@ -39,10 +39,9 @@ Status ensure_pending(Filesystem& fs, Node& node) {
 
 // Registers an open handle; with write access and O_TRUNC the truncation
 // becomes part of the pending content (atomic with what is written next).
-Result<FileHandle*> open_handle(Filesystem& fs, fuse_ino_t fino, NodeId id, int flags) {
+Result<FileHandle> open_handle(Filesystem& fs, fuse_ino_t fino, NodeId id, int flags) {
   bool writable = is_writable(flags);
   Node* node = fs.nodes().open(fino, id);
-  auto handle = std::make_unique<FileHandle>(FileHandle{node, writable});
   if (writable) {
     std::lock_guard lock(node->mu);
     ++node->writers;
@@ -58,15 +57,15 @@ Result<FileHandle*> open_handle(Filesystem& fs, fuse_ino_t fino, NodeId id, int 
       }
     }
   }
-  return handle.release();
+  return FileHandle{node, writable};
 }
 
-void set_open_flags(fuse_file_info* fi, FileHandle* h) {
-  fi->fh = reinterpret_cast<uint64_t>(h);
+void set_open_flags(fuse_file_info* fi, FileHandle h) {
+  fi->fh = h.pack();
   // Every change passes through this daemon, so cached pages stay valid.
   fi->keep_cache = 1;
   // Nothing to commit for a read-only handle: spare the FLUSH round trip.
-  fi->noflush = h->writable ? 0 : 1;
+  fi->noflush = h.writable ? 0 : 1;
 }
 
 thread_local std::vector<char> read_buffer;
@@ -74,9 +73,9 @@ thread_local std::vector<char> read_buffer;
 // Commits what the handle wrote, forgets the handle, and frees the inode if
 // it was unlinked and this was the last reference.
 void release_handle(Filesystem& fs, fuse_file_info* fi) {
-  FileHandle* h = handle_of(fi);
-  Node* node = h->node;
-  if (h->writable) {
+  const FileHandle h = handle_of(fi);
+  Node* node = h.node;
+  if (h.writable) {
     std::lock_guard lock(node->mu);
     if (Status s = fs.commit_locked(*node); !s) {
       spdlog::error("commit at release of {}:{} failed, its new content is lost: {}", node->id.ns,
@@ -85,7 +84,6 @@ void release_handle(Filesystem& fs, fuse_file_info* fi) {
     if (--node->writers == 0) node->pending.reset();
     node->publish();
   }
-  delete h;
   NodeId id;
   if (fs.nodes().close(node, &id)) fs.purge(id);
 }
@@ -127,7 +125,7 @@ void open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   auto h = open_handle(fs, ino, id, fi->flags);
   if (!h) return reply_err(req, h.error());
   fs.uses().record(id.ns, id.ino);  // LRU, in memory
-  if (!(*h)->writable && (*h)->node->action.load(std::memory_order_relaxed)) {
+  if (!h->writable && h->node->action.load(std::memory_order_relaxed)) {
     fs.activity().hit(id.ns);
   }
   set_open_flags(fi, *h);
@@ -136,7 +134,7 @@ void open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 
 void read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
   Filesystem& fs = fs_of(req);
-  Node& node = *handle_of(fi)->node;
+  Node& node = *handle_of(fi).node;
   if (read_buffer.size() < size) read_buffer.resize(size);
   std::span<char> out(read_buffer.data(), size);
   Result<size_t> n = size_t{0};
@@ -158,7 +156,7 @@ void read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi
 void write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t off,
            fuse_file_info* fi) {
   Filesystem& fs = fs_of(req);
-  Node& node = *handle_of(fi)->node;
+  Node& node = *handle_of(fi).node;
   // A file larger than the size limit could never stay: refuse it early.
   if (static_cast<uint64_t>(off) + size > fs.options().max_file_bytes) {
     return (void)fuse_reply_err(req, EFBIG);
@@ -177,7 +175,7 @@ void write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t off,
 
 void flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   Filesystem& fs = fs_of(req);
-  Node& node = *handle_of(fi)->node;
+  Node& node = *handle_of(fi).node;
   Status s;
   if (node.has_pending.load(std::memory_order_acquire)) {
     std::lock_guard lock(node.mu);
@@ -193,7 +191,7 @@ void release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
 
 void fsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info* fi) {
   Filesystem& fs = fs_of(req);
-  Node& node = *handle_of(fi)->node;
+  Node& node = *handle_of(fi).node;
   Status s;
   {
     std::lock_guard lock(node.mu);
