@@ -22,22 +22,27 @@ fail() {
   printf '!!!!! phase FAILED: %s\n' "$1"
 }
 
-# Leftovers of an interrupted pytest run (mounts under pytest's tmp dirs and
-# their daemons) would make the next run fail: clean them up, also on exit.
+# pytest's temporary directories of this run only: a run cleans up what it
+# left (mounts and daemons of an interrupted test), never another run's.
+RUN_TMP=$(mktemp -d /tmp/gocachefs-tests-XXXXXX)
 cleanup_leftovers() {
   local mp
-  awk '{ print $5 }' /proc/self/mountinfo | grep -E '^/tmp/pytest-of-[^/]+/' | sort -r |
+  awk '{ print $5 }' /proc/self/mountinfo | grep -F "$RUN_TMP/" | sort -r |
     while read -r mp; do
       fusermount3 -uz "$mp" 2>/dev/null || umount -l "$mp" 2>/dev/null || true
     done
   local pid
   for pid in $(pgrep -x gocachefs 2>/dev/null); do
-    if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q '/tmp/pytest-of-'; then
+    if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$RUN_TMP/"; then
       kill -KILL "$pid" 2>/dev/null || true
     fi
   done
 }
-trap cleanup_leftovers EXIT
+finish() {
+  cleanup_leftovers
+  rm -rf --one-file-system "$RUN_TMP" 2>/dev/null || true
+}
+trap finish EXIT
 
 phase "install dependencies"
 bash tools/install-deps.sh || { fail deps; exit 1; }
@@ -83,7 +88,8 @@ fi
 # daemon make its exit status non-zero, which the harness reports as an unclean shutdown).
 if [[ "${GOCACHEFS_ASAN_MOUNT_TESTS:-0}" == 1 && ! " ${failed[*]} " =~ " sanitizer-build " ]]; then
   phase "mount tests against the sanitizer daemon (build-asan/fusefs/gocachefs)"
-  GOCACHEFS_BIN=build-asan/fusefs/gocachefs "$PYTHON" -m pytest -q -rfE tests/mount ||
+  GOCACHEFS_BIN=build-asan/fusefs/gocachefs "$PYTHON" -m pytest -q -rfE \
+    --basetemp "$RUN_TMP/asan" tests/mount ||
     fail sanitizer-mount-tests
 fi
 unset ASAN_OPTIONS UBSAN_OPTIONS
@@ -96,7 +102,7 @@ else
   echo "earlier phases passed"
 fi
 timeout --signal=TERM --kill-after=30 "$PYTEST_TIMEOUT" \
-  "$PYTHON" -m pytest -v -rfE --durations=10 tests/mount tests/e2e
+  "$PYTHON" -m pytest -v -rfE --durations=10 --basetemp "$RUN_TMP/main" tests/mount tests/e2e
 rc=$?
 if [[ $rc -ne 0 ]]; then
   failed+=(pytest)
