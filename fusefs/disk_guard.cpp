@@ -31,28 +31,14 @@ void DiskGuard::set_eviction(Evict evict) {
 }
 
 void DiskGuard::start() {
-  if (o_.min_free_pct <= 0 || thread_.joinable()) return;
-  thread_ = std::thread([this] { loop(); });
-}
-
-void DiskGuard::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void DiskGuard::loop() {
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    lock.unlock();
+  if (o_.min_free_pct <= 0) return;
+  thread_.start(o_.interval, [this] {
     check();
-    lock.lock();
-    cv_.wait_for(lock, o_.interval, [this] { return stopping_; });
-  }
+    return true;
+  });
 }
+
+void DiskGuard::stop() { thread_.stop(); }
 
 void DiskGuard::check() {
   struct statvfs vfs {};

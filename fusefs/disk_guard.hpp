@@ -6,12 +6,12 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
 #include <string>
-#include <thread>
+
+#include "fusefs/periodic.hpp"
 
 namespace prometheus {
 class Counter;
@@ -47,18 +47,14 @@ class DiskGuard {
   void check();
 
  private:
-  void loop();
-
   const DiskGuardOptions o_;
   prometheus::Counter& low_events_;
   prometheus::Counter& evictions_requested_;
   prometheus::Counter& bytes_evicted_;
   std::mutex mu_;  // guards everything below
-  std::condition_variable cv_;
   Evict evict_;
   bool low_ = false;  // below the floor at the last check
-  bool stopping_ = false;
-  std::thread thread_;
+  Periodic thread_;   // last: stops before the state it uses goes
 };
 
 }  // namespace gcfs::fusefs

@@ -37,27 +37,10 @@ InodePruner::~InodePruner() { stop(); }
 
 void InodePruner::start() {
   if (max_ == 0) return;
-  thread_ = std::thread([this] { loop(); });
+  thread_.start(kInterval, [this] { return sweep(); });
 }
 
-void InodePruner::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void InodePruner::loop() {
-  std::unique_lock lock(mu_);
-  while (!cv_.wait_for(lock, kInterval, [this] { return stop_; })) {
-    lock.unlock();
-    bool ok = sweep();
-    lock.lock();
-    if (!ok) return;
-  }
-}
+void InodePruner::stop() { thread_.stop(); }
 
 bool InodePruner::sweep() {
   size_t size = nodes_.size();

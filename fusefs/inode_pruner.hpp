@@ -6,14 +6,12 @@
 
 #include <fuse_lowlevel.h>
 
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
 #include <span>
-#include <thread>
 
 #include "fusefs/node_table.hpp"
+#include "fusefs/periodic.hpp"
 
 namespace gcfs::fusefs {
 
@@ -29,7 +27,6 @@ class InodePruner {
   void stop();
 
  private:
-  void loop();
   // One sweep: prunes down to the low mark. False once the kernel refused.
   bool sweep();
   bool send(std::span<const fuse_ino_t> inos);
@@ -37,10 +34,7 @@ class InodePruner {
   NodeTable& nodes_;
   fuse_session* se_;
   size_t max_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;  // guarded by mu_
-  std::thread thread_;
+  Periodic thread_;
 };
 
 }  // namespace gcfs::fusefs
