@@ -22,6 +22,7 @@
 #include "fusefs/operations.hpp"
 #include "fusefs/space_control.hpp"
 #include "fusefs/space_worker.hpp"
+#include "fusefs/vm_hint.hpp"
 #include "store/paths.hpp"
 #include "store/store.hpp"
 
@@ -248,6 +249,7 @@ int run_daemon(DaemonOptions o) {
                          }});
   if (Status s = control.start(); !s) spdlog::warn("no control socket: {}", s.error().message());
   detach(ready_fd);
+  log_vm_latency_hint();
   space_worker.start();
   InodePruner pruner(fs.nodes(), se, o.max_inodes);
   pruner.start();
