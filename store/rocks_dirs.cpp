@@ -59,55 +59,49 @@ Result<Attr> RocksStore::mknode(NsId id, Ino parent, std::string_view name, uint
     if (target.empty()) return Error(Errc::invalid, "empty symlink target");
     if (target.size() >= PATH_MAX) return Error(Errc::name_too_long, "symlink target too long");
   }
-  auto state = ns_state(id);
-  if (!state) return state.status();
-  NsState& ns = **state;
-  auto lock = lock_ns(ns);
-  if (!lock) return lock.status();
+  return mutate(id, [&](Txn& t, NsState& ns) -> Result<Attr> {
+    auto dir = t.dir(parent);
+    if (!dir) return dir.status();
+    const std::string dkey = dentry_key(parent, name);
+    auto existing = t.get(dkey);
+    if (!existing) return existing.status();
+    if (existing->has_value()) return Error(Errc::exists, fmt::format("{} exists", name));
+    const Ino ino = ns.next_ino;
+    if (ino > kMaxIno) return Error(Errc::no_space, "inode numbers exhausted");
 
-  Txn t(*this, ns);
-  auto dir = t.inode(parent);
-  if (!dir) return dir.status();
-  if (!(*dir)->is_dir()) return Error(Errc::not_dir, "parent is not a directory");
-  const std::string dkey = dentry_key(parent, name);
-  auto existing = t.get(dkey);
-  if (!existing) return existing.status();
-  if (existing->has_value()) return Error(Errc::exists, fmt::format("{} exists", name));
-  const Ino ino = ns.next_ino;
-  if (ino > kMaxIno) return Error(Errc::no_space, "inode numbers exhausted");
-
-  InodeRecord rec;
-  rec.mode = type | (mode & 07777);
-  rec.nlink = type == S_IFDIR ? 2 : 1;
-  rec.uid = owner.uid;
-  rec.gid = owner.gid;
-  rec.atime = rec.mtime = rec.ctime = now;
-  if (type == S_IFDIR) {
-    rec.parent = parent;
-    (*dir)->nlink++;
-    t.deltas.dirs = 1;
-  } else if (type == S_IFLNK) {
-    rec.size = target.size();
-    rec.data = encode_chunk(ino, 0, target);
-    t.data_bytes = rec.data.size();
-    t.deltas.symlinks = 1;
-  } else {
-    t.deltas.files = 1;
-    // A new file is as recently used as can be.
-    lru_insert(t, ino, parent, name, now.sec * 1'000'000'000 + now.nsec);
-  }
-  (*dir)->mtime = (*dir)->ctime = now;
-  t.mark(parent);
-  const Attr attr = rec.to_attr(ino);
-  t.put_new(ino, std::move(rec));
-  t.batch().Put(ns.cf, dkey, keys::dentry_value(ino, type));
-  t.deltas.put_kv(dkey.size(), kDentryValueSize);
-  std::string next;
-  keys::put_u64be(next, ino + 1);
-  t.batch().Put(ns.cf, keys::kNextIno, next);
-  if (auto s = t.write("creating an entry"); !s) return s;
-  ns.next_ino = ino + 1;
-  return attr;
+    InodeRecord rec;
+    rec.mode = type | (mode & 07777);
+    rec.nlink = type == S_IFDIR ? 2 : 1;
+    rec.uid = owner.uid;
+    rec.gid = owner.gid;
+    rec.atime = rec.mtime = rec.ctime = now;
+    if (type == S_IFDIR) {
+      rec.parent = parent;
+      (*dir)->nlink++;
+      t.deltas.dirs = 1;
+    } else if (type == S_IFLNK) {
+      rec.size = target.size();
+      rec.data = encode_chunk(ino, 0, target);
+      t.data_bytes = rec.data.size();
+      t.deltas.symlinks = 1;
+    } else {
+      t.deltas.files = 1;
+      // A new file is as recently used as can be.
+      lru_insert(t, ino, parent, name, now.sec * 1'000'000'000 + now.nsec);
+    }
+    (*dir)->mtime = (*dir)->ctime = now;
+    t.mark(parent);
+    const Attr attr = rec.to_attr(ino);
+    t.put_new(ino, std::move(rec));
+    t.batch().Put(ns.cf, dkey, keys::dentry_value(ino, type));
+    t.deltas.put_kv(dkey.size(), kDentryValueSize);
+    std::string next;
+    keys::put_u64be(next, ino + 1);
+    t.batch().Put(ns.cf, keys::kNextIno, next);
+    if (auto s = t.write("creating an entry"); !s) return s;
+    ns.next_ino = ino + 1;
+    return attr;
+  });
 }
 
 Result<std::string> RocksStore::readlink(NsId id, Ino ino) {
@@ -141,32 +135,23 @@ Status drop_link(Txn& t, Ino ino, InodeRecord& rec, Timespec now) {
 
 Result<Ino> RocksStore::unlink(NsId id, Ino parent, std::string_view name, Timespec now) {
   if (auto s = check_entry_name(name); !s) return s;
-  auto state = ns_state(id);
-  if (!state) return state.status();
-  NsState& ns = **state;
-  auto lock = lock_ns(ns);
-  if (!lock) return lock.status();
-
-  Txn t(*this, ns);
-  auto dir = t.inode(parent);
-  if (!dir) return dir.status();
-  if (!(*dir)->is_dir()) return Error(Errc::not_dir, "parent is not a directory");
-  const std::string dkey = dentry_key(parent, name);
-  auto v = t.get(dkey);
-  if (!v) return v.status();
-  if (!v->has_value()) return Error(Errc::not_found, "no such entry");
-  auto d = keys::parse_dentry_value(**v);
-  if (!d) return Error(Errc::corrupt, "garbled directory entry");
-  if (S_ISDIR(d->type)) return Error(Errc::is_dir, fmt::format("{} is a directory", name));
-  auto child = t.inode(d->ino);
-  if (!child) return child.status();
-  if (auto s = drop_link(t, d->ino, **child, now); !s) return s;
-  (*dir)->mtime = (*dir)->ctime = now;
-  t.mark(parent);
-  t.batch().Delete(ns.cf, dkey);
-  t.deltas.del_kv(dkey.size(), kDentryValueSize);
-  if (auto s = t.write("unlinking"); !s) return s;
-  return d->ino;
+  return mutate(id, [&](Txn& t, NsState& ns) -> Result<Ino> {
+    auto dir = t.dir(parent);
+    if (!dir) return dir.status();
+    const std::string dkey = dentry_key(parent, name);
+    auto d = t.dentry(dkey);
+    if (!d) return d.status();
+    if (S_ISDIR(d->type)) return Error(Errc::is_dir, fmt::format("{} is a directory", name));
+    auto child = t.inode(d->ino);
+    if (!child) return child.status();
+    if (auto s = drop_link(t, d->ino, **child, now); !s) return s;
+    (*dir)->mtime = (*dir)->ctime = now;
+    t.mark(parent);
+    t.batch().Delete(ns.cf, dkey);
+    t.deltas.del_kv(dkey.size(), kDentryValueSize);
+    if (auto s = t.write("unlinking"); !s) return s;
+    return d->ino;
+  });
 }
 
 Result<bool> dir_has_entries(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, Ino dir) {
@@ -184,34 +169,25 @@ Result<bool> dir_has_entries(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, I
 
 Status RocksStore::rmdir(NsId id, Ino parent, std::string_view name, Timespec now) {
   if (auto s = check_entry_name(name); !s) return s;
-  auto state = ns_state(id);
-  if (!state) return state.status();
-  NsState& ns = **state;
-  auto lock = lock_ns(ns);
-  if (!lock) return lock.status();
-
-  Txn t(*this, ns);
-  auto dir = t.inode(parent);
-  if (!dir) return dir.status();
-  if (!(*dir)->is_dir()) return Error(Errc::not_dir, "parent is not a directory");
-  const std::string dkey = dentry_key(parent, name);
-  auto v = t.get(dkey);
-  if (!v) return v.status();
-  if (!v->has_value()) return Error(Errc::not_found, "no such entry");
-  auto d = keys::parse_dentry_value(**v);
-  if (!d) return Error(Errc::corrupt, "garbled directory entry");
-  if (!S_ISDIR(d->type)) return Error(Errc::not_dir, fmt::format("{} is not a directory", name));
-  auto full = dir_has_entries(db_, ns.cf, d->ino);
-  if (!full) return full.status();
-  if (*full) return Error(Errc::not_empty, fmt::format("{} is not empty", name));
-  t.erase(d->ino);
-  t.deltas.dirs = -1;
-  if ((*dir)->nlink > 2) (*dir)->nlink--;
-  (*dir)->mtime = (*dir)->ctime = now;
-  t.mark(parent);
-  t.batch().Delete(ns.cf, dkey);
-  t.deltas.del_kv(dkey.size(), kDentryValueSize);
-  return t.write("removing a directory");
+  return mutate(id, [&](Txn& t, NsState& ns) -> Status {
+    auto dir = t.dir(parent);
+    if (!dir) return dir.status();
+    const std::string dkey = dentry_key(parent, name);
+    auto d = t.dentry(dkey);
+    if (!d) return d.status();
+    if (!S_ISDIR(d->type)) return Error(Errc::not_dir, fmt::format("{} is not a directory", name));
+    auto full = dir_has_entries(db_, ns.cf, d->ino);
+    if (!full) return full.status();
+    if (*full) return Error(Errc::not_empty, fmt::format("{} is not empty", name));
+    t.erase(d->ino);
+    t.deltas.dirs = -1;
+    if ((*dir)->nlink > 2) (*dir)->nlink--;
+    (*dir)->mtime = (*dir)->ctime = now;
+    t.mark(parent);
+    t.batch().Delete(ns.cf, dkey);
+    t.deltas.del_kv(dkey.size(), kDentryValueSize);
+    return t.write("removing a directory");
+  });
 }
 
 Status RocksStore::readdir(NsId id, Ino dir, uint64_t from_cookie,

@@ -136,23 +136,18 @@ Result<Attr> RocksStore::commit(PendingWrite& pw, Timespec now) {
   }
   if (!pw.dirty()) return getattr(pw.ns(), pw.ino());  // nothing to commit
   const ContentChange cc = encode_pending(pw);         // LZ4 before taking the lock
-  auto state = ns_state(pw.ns());
-  if (!state) return state.status();
-  NsState& ns = **state;
-  auto lock = lock_ns(ns);
-  if (!lock) return lock.status();
-
-  Txn t(*this, ns);
-  auto got = t.inode(pw.ino());
-  if (!got) return got.status();
-  InodeRecord& rec = **got;
-  if (!rec.is_reg()) return Error(Errc::invalid, "not a regular file");
-  if (auto s = apply_content(t, pw.ino(), rec, cc); !s) return s;
-  rec.mtime = rec.ctime = now;
-  t.mark(pw.ino());
-  if (auto s = t.write("committing file data"); !s) return s;
-  pw.committed();
-  return rec.to_attr(pw.ino());
+  return mutate(pw.ns(), [&](Txn& t, NsState&) -> Result<Attr> {
+    auto got = t.inode(pw.ino());
+    if (!got) return got.status();
+    InodeRecord& rec = **got;
+    if (!rec.is_reg()) return Error(Errc::invalid, "not a regular file");
+    if (auto s = apply_content(t, pw.ino(), rec, cc); !s) return s;
+    rec.mtime = rec.ctime = now;
+    t.mark(pw.ino());
+    if (auto s = t.write("committing file data"); !s) return s;
+    pw.committed();
+    return rec.to_attr(pw.ino());
+  });
 }
 
 Status RocksStore::sync() {

@@ -91,43 +91,39 @@ Status RocksStore::record_uses(NsId id, std::span<const FileUse> uses) {
     auto [it, fresh] = latest.emplace(u.ino, &u);
     if (!fresh && (u.time_ns >= it->second->time_ns || u.from_mtime)) it->second = &u;
   }
-  auto state = ns_state(id);
-  if (!state) return state.status();
-  NsState& ns = **state;
-  auto lock = lock_ns(ns);
-  if (!lock) return lock.status();
-  Txn t(*this, ns);
-  for (const auto& [ino, use] : latest) {
-    auto rec = t.inode(ino);
-    if (!rec) {
-      if (rec.code() == Errc::not_found) continue;  // gone meanwhile
-      return rec.status();
-    }
-    if (!(*rec)->is_reg() || (*rec)->nlink == 0) continue;
-    auto old = indexed_time(t, ino);
-    if (!old) return old.status();
-    Ino parent = use->parent;
-    std::string name = use->name;
-    if (old->has_value()) {
-      if (**old >= use->time_ns && !use->from_mtime) continue;  // nothing newer
-      const std::string lk = lru_key(**old, ino);
-      auto lv = t.get(lk);
-      if (!lv) return lv.status();
-      if (lv->has_value()) {
-        if (name.empty() && (*lv)->size() > 8) {
-          parent = keys::get_u64be((*lv)->data());
-          name = (*lv)->substr(8);
-        }
-        t.batch().Delete(t.cf(), lk);
-        t.deltas.del_kv(lk.size(), (*lv)->size());
+  return mutate(id, [&](Txn& t, NsState&) -> Status {
+    for (const auto& [ino, use] : latest) {
+      auto rec = t.inode(ino);
+      if (!rec) {
+        if (rec.code() == Errc::not_found) continue;  // gone meanwhile
+        return rec.status();
       }
-      t.batch().Delete(t.cf(), use_key(ino));
-      t.deltas.del_kv(use_key(ino).size(), 8);
+      if (!(*rec)->is_reg() || (*rec)->nlink == 0) continue;
+      auto old = indexed_time(t, ino);
+      if (!old) return old.status();
+      Ino parent = use->parent;
+      std::string name = use->name;
+      if (old->has_value()) {
+        if (**old >= use->time_ns && !use->from_mtime) continue;  // nothing newer
+        const std::string lk = lru_key(**old, ino);
+        auto lv = t.get(lk);
+        if (!lv) return lv.status();
+        if (lv->has_value()) {
+          if (name.empty() && (*lv)->size() > 8) {
+            parent = keys::get_u64be((*lv)->data());
+            name = (*lv)->substr(8);
+          }
+          t.batch().Delete(t.cf(), lk);
+          t.deltas.del_kv(lk.size(), (*lv)->size());
+        }
+        t.batch().Delete(t.cf(), use_key(ino));
+        t.deltas.del_kv(use_key(ino).size(), 8);
+      }
+      if (name.empty()) continue;  // not indexed and no name known: cannot index
+      lru_insert(t, ino, parent, name, use->time_ns);
     }
-    if (name.empty()) continue;  // not indexed and no name known: cannot index
-    lru_insert(t, ino, parent, name, use->time_ns);
-  }
-  return t.write("recording file uses");
+    return t.write("recording file uses");
+  });
 }
 
 Result<std::vector<LruEntry>> RocksStore::lru_oldest(NsId id, size_t max) {

@@ -81,8 +81,14 @@ class Txn {
   void mark(Ino ino);   // write the cached record back
   void erase(Ino ino);  // delete the inode key
   void put_new(Ino ino, InodeRecord rec);
+  // The record of a directory (not_dir if `ino` is something else).
+  Result<InodeRecord*> dir(Ino ino);
   // Point read of another key in the namespace (nullopt when absent).
   Result<std::optional<std::string>> get(std::string_view key);
+  // The directory entry at `key`: nullopt when absent, corrupt if garbled;
+  // dentry() makes absence not_found.
+  Result<std::optional<keys::DentryValue>> find_dentry(std::string_view key);
+  Result<keys::DentryValue> dentry(std::string_view key);
   rocksdb::WriteBatch& batch() { return batch_; }
   rocksdb::ColumnFamilyHandle* cf() const { return ns_.cf; }
   NsState& ns() { return ns_; }
@@ -191,6 +197,19 @@ class RocksStore final : public Store {
   Result<std::shared_ptr<NsState>> ns_state(NsId ns);
   // Takes the namespace's mutation lock; not_found if it was dropped.
   Result<std::unique_lock<std::mutex>> lock_ns(NsState& ns);
+  // Every mutation: runs body(txn, ns) with the namespace's mutation lock
+  // held (docs/design.md, Atomicity); the body builds and commits the Txn.
+  template <class Body>
+  auto mutate(NsId id, Body&& body)
+      -> decltype(body(std::declval<Txn&>(), std::declval<NsState&>())) {
+    auto state = ns_state(id);
+    if (!state) return state.status();
+    NsState& ns = **state;
+    auto lock = lock_ns(ns);
+    if (!lock) return lock.status();
+    Txn t(*this, ns);
+    return body(t, ns);
+  }
   Status check_writable() const;
   Status check_space(uint64_t bytes) const;
   Status write_batch(rocksdb::WriteBatch& batch, std::string_view what);

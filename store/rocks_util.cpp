@@ -127,6 +127,28 @@ Result<InodeRecord*> Txn::inode(Ino ino) {
   return &cache_.emplace(ino, Entry{std::move(rec).value(), Mark::clean, size}).first->second.rec;
 }
 
+Result<InodeRecord*> Txn::dir(Ino ino) {
+  auto rec = inode(ino);
+  if (rec && !(*rec)->is_dir()) return Error(Errc::not_dir, "parent is not a directory");
+  return rec;
+}
+
+Result<std::optional<keys::DentryValue>> Txn::find_dentry(std::string_view key) {
+  auto v = get(key);
+  if (!v) return v.status();
+  if (!v->has_value()) return std::optional<keys::DentryValue>();
+  auto d = keys::parse_dentry_value(**v);
+  if (!d) return Error(Errc::corrupt, "garbled directory entry");
+  return d;
+}
+
+Result<keys::DentryValue> Txn::dentry(std::string_view key) {
+  auto d = find_dentry(key);
+  if (!d) return d.status();
+  if (!d->has_value()) return Error(Errc::not_found, "no such entry");
+  return **d;
+}
+
 void Txn::mark(Ino ino) {
   auto it = cache_.find(ino);
   assert(it != cache_.end());
