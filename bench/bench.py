@@ -43,16 +43,11 @@ def median(xs):
     return statistics.median(xs) if xs else float("nan")
 
 
-def drop_caches():
+def drop_caches(what: int = 3):
+    """3: page cache, dentries and inodes. 2: only dentries and inodes; the
+    page cache of open files (the store's SST files) stays, as on a live machine."""
     subprocess.run(["sync"], check=False)
-    Path("/proc/sys/vm/drop_caches").write_text("3\n")
-
-
-def drop_entries():
-    """Empties the kernel's dentry and inode caches but keeps the page cache
-    of open files (the store's SST files stay cached, as on a live machine)."""
-    subprocess.run(["sync"], check=False)
-    Path("/proc/sys/vm/drop_caches").write_text("2\n")
+    Path("/proc/sys/vm/drop_caches").write_text(f"{what}\n")
 
 
 def go_env(cache: Path, home: Path) -> dict:
@@ -271,7 +266,7 @@ class Bench:
         waited = wait_idle(self.daemon.pid)
         print(f"  daemon idle {waited:.0f} s after the remount (flushes, compactions)", flush=True)
         for n in (small, big):
-            res[n].update(fsops.lookup_latencies(names[n], samples, drop_entries))
+            res[n].update(fsops.lookup_latencies(names[n], samples, lambda: drop_caches(2)))
             print(f"  scale {n:>9} entries: lookup p50 {res[n]['p50_us']:.1f} us "
                   f"p99 {res[n]['p99_us']:.1f} us; read p50 {res[n]['read_p50_us']:.1f} us "
                   f"p99 {res[n]['read_p99_us']:.1f} us", flush=True)

@@ -14,34 +14,20 @@ thread and the waiting process (a round trip), which only fewer requests remove.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "tests" / "mount"))
+sys.path.insert(0, str(REPO / "bench"))
 import harness  # noqa: E402
+from bench import GO, go_build as build, go_env  # noqa: E402  (same builds as bench.py)
 from metrics_util import free_port, parse, scrape  # noqa: E402
-
-GO = shutil.which("go") or "/usr/bin/go"
-
-
-def env_for(cache: Path, home: Path) -> dict:
-    return dict(os.environ, GOCACHE=str(cache), HOME=str(home), GOFLAGS="-trimpath",
-                GO111MODULE="off", GOPATH=str(home / "go"))
-
-
-def build(cache: Path, home: Path, target: str) -> float:
-    t0 = time.monotonic()
-    subprocess.run([GO, "build", target], env=env_for(cache, home), check=True,
-                   capture_output=True)
-    return time.monotonic() - t0
 
 
 def op_totals(port: int) -> dict[str, tuple[float, float]]:
@@ -60,7 +46,7 @@ def op_totals(port: int) -> dict[str, tuple[float, float]]:
 def strace_counts(cache: Path, home: Path, target: str, work: Path) -> dict[str, int]:
     out = work / "strace.txt"
     subprocess.run(["strace", "-f", "-c", "-o", str(out), GO, "build", target],
-                   env=env_for(cache, home), check=True, capture_output=True)
+                   env=go_env(cache, home), check=True, capture_output=True)
     counts = {}
     for line in out.read_text().splitlines():
         m = re.match(r"\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+)$", line)

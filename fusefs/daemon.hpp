@@ -36,7 +36,7 @@ struct DaemonOptions {
   // Memory: RocksDB block cache and total memtable budget. Default: 64 MiB each.
   uint64_t cache_bytes = uint64_t{64} << 20;
   uint64_t memtable_bytes = uint64_t{64} << 20;
-  // Inodes the kernel may cache (the daemon keeps ~200 bytes for each);
+  // Inodes the kernel may cache (the daemon keeps ~150 bytes for each);
   // beyond, unused ones are dropped. 0: no limit. Default: 262144.
   uint64_t max_inodes = 262144;
 };

@@ -60,24 +60,24 @@ bool InodePruner::sweep() {
 }
 
 bool InodePruner::send(std::span<const fuse_ino_t> inos) {
-  std::vector<uint64_t> ids(inos.begin(), inos.end());
-  NotifyPruneOut out{static_cast<uint32_t>(ids.size()), 0, 0};
-  NotifyHeader hdr{static_cast<uint32_t>(sizeof hdr + sizeof out + ids.size() * sizeof(uint64_t)),
-                   kNotifyPrune, 0};
-  iovec iov[3] = {{&hdr, sizeof hdr}, {&out, sizeof out}, {ids.data(), ids.size() * 8}};
+  static_assert(sizeof(fuse_ino_t) == sizeof(uint64_t), "node ids go to the kernel as they are");
+  const size_t bytes = inos.size_bytes();
+  NotifyPruneOut out{static_cast<uint32_t>(inos.size()), 0, 0};
+  NotifyHeader hdr{static_cast<uint32_t>(sizeof hdr + sizeof out + bytes), kNotifyPrune, 0};
+  iovec iov[3] = {
+      {&hdr, sizeof hdr}, {&out, sizeof out}, {const_cast<fuse_ino_t*>(inos.data()), bytes}};
   ssize_t n = ::writev(fuse_session_fd(se_), iov, 3);
   if (n < 0) {
     if (errno == ENOENT) return true;                     // an inode went meanwhile: fine
     if (errno == ENODEV || errno == EBADF) return false;  // unmounted
-
     spdlog::warn(
         "the kernel refused to drop cached inodes ({}): kernel before 6.18? "
         "--max-inodes is not enforced",
         std::strerror(errno));
     return false;
   }
-  nodes_.note_pruned(ids.size());
-  spdlog::debug("asked the kernel to drop {} cached inodes", ids.size());
+  nodes_.note_pruned(inos.size());
+  spdlog::debug("asked the kernel to drop {} cached inodes", inos.size());
   return true;
 }
 

@@ -4,6 +4,8 @@
 #include <prometheus/collectable.h>
 #include <prometheus/exposer.h>
 
+#include <limits>
+
 namespace gcfs::fusefs {
 
 // Scrape-time families: the registered collector functions, in order.
@@ -122,6 +124,26 @@ void add_sample(prometheus::MetricFamily& f, double value,
     m.counter.value = value;
   } else {
     m.gauge.value = value;
+  }
+  f.metric.push_back(std::move(m));
+}
+
+prometheus::MetricFamily histogram_family(const std::string& name, const std::string& help) {
+  return {name, help, prometheus::MetricType::Histogram, {}};
+}
+
+void add_histogram(prometheus::MetricFamily& f, std::span<const double> bounds,
+                   std::span<const uint64_t> buckets, uint64_t count, double sum,
+                   std::vector<prometheus::ClientMetric::Label> labels) {
+  prometheus::ClientMetric m;
+  m.label = std::move(labels);
+  m.histogram.sample_count = count;
+  m.histogram.sample_sum = sum;
+  uint64_t cumulative = 0;
+  for (size_t b = 0; b < buckets.size(); ++b) {
+    cumulative += buckets[b];
+    const double bound = b < bounds.size() ? bounds[b] : std::numeric_limits<double>::infinity();
+    m.histogram.bucket.push_back({cumulative, bound});
   }
   f.metric.push_back(std::move(m));
 }

@@ -21,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -74,5 +75,11 @@ prometheus::MetricFamily gauge_family(const std::string& name, const std::string
 prometheus::MetricFamily counter_family(const std::string& name, const std::string& help);
 void add_sample(prometheus::MetricFamily& f, double value,
                 std::vector<prometheus::ClientMetric::Label> labels = {});
+prometheus::MetricFamily histogram_family(const std::string& name, const std::string& help);
+// One histogram sample from per-bucket counts (`buckets` has one more entry
+// than `bounds`: above the last bound), made cumulative as Prometheus wants.
+void add_histogram(prometheus::MetricFamily& f, std::span<const double> bounds,
+                   std::span<const uint64_t> buckets, uint64_t count, double sum,
+                   std::vector<prometheus::ClientMetric::Label> labels);
 
 }  // namespace gcfs::fusefs

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <limits>
 #include <map>
 
 #include "fusefs/activity.hpp"
@@ -30,10 +29,8 @@ void collect_ops(Families& out) {
   auto ops = counter_family("gocachefs_fuse_operations_total", "FUSE requests by operation");
   auto errs = counter_family("gocachefs_fuse_operation_errors_total",
                              "FUSE requests answered with an error, by operation and errno");
-  prometheus::MetricFamily lat{"gocachefs_fuse_operation_duration_seconds",
-                               "Time from receiving a FUSE request to replying",
-                               prometheus::MetricType::Histogram,
-                               {}};
+  auto lat = histogram_family("gocachefs_fuse_operation_duration_seconds",
+                              "Time from receiving a FUSE request to replying");
   for (size_t i = 0; i < kOpCount; ++i) {
     const OpTotals& t = snap.ops[i];
     const std::string op = op_name(static_cast<Op>(i));
@@ -41,18 +38,7 @@ void collect_ops(Families& out) {
     for (const auto& [e, n] : t.errors) {
       add_sample(errs, static_cast<double>(n), {{"errno", errno_label(e)}, {"op", op}});
     }
-    prometheus::ClientMetric m;
-    m.label = {{"op", op}};
-    m.histogram.sample_count = t.count;
-    m.histogram.sample_sum = t.sum_seconds;
-    uint64_t cumulative = 0;
-    for (size_t b = 0; b < t.buckets.size(); ++b) {
-      cumulative += t.buckets[b];
-      const double bound =
-          b < kLatencyBounds.size() ? kLatencyBounds[b] : std::numeric_limits<double>::infinity();
-      m.histogram.bucket.push_back({cumulative, bound});
-    }
-    lat.metric.push_back(std::move(m));
+    add_histogram(lat, kLatencyBounds, t.buckets, t.count, t.sum_seconds, {{"op", op}});
   }
   auto rd = counter_family("gocachefs_read_bytes_total", "Logical bytes returned by read");
   add_sample(rd, static_cast<double>(snap.read_bytes));

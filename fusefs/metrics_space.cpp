@@ -1,7 +1,5 @@
 #include "fusefs/metrics_space.hpp"
 
-#include <limits>
-
 #include "fusefs/space_manager.hpp"
 #include "store/store.hpp"
 
@@ -26,24 +24,12 @@ void collect_config(Families& out, const SpaceOptions& o) {
 }
 
 prometheus::MetricFamily durations(const SpaceCountersSnapshot& snap) {
-  prometheus::MetricFamily f{"gocachefs_compaction_duration_seconds",
-                             "Time a compaction of one namespace took, by kind",
-                             prometheus::MetricType::Histogram,
-                             {}};
+  auto f = histogram_family("gocachefs_compaction_duration_seconds",
+                            "Time a compaction of one namespace took, by kind");
   for (size_t k = 0; k < kCompactionKinds; ++k) {
     const DurationHistogram& h = snap.durations[k];
-    prometheus::ClientMetric m;
-    m.label = {{"kind", compaction_kind_name(static_cast<CompactionKind>(k))}};
-    m.histogram.sample_count = h.count;
-    m.histogram.sample_sum = h.sum_seconds;
-    uint64_t cumulative = 0;
-    for (size_t b = 0; b < h.buckets.size(); ++b) {
-      cumulative += h.buckets[b];
-      const double bound = b < kCompactionBounds.size() ? kCompactionBounds[b]
-                                                        : std::numeric_limits<double>::infinity();
-      m.histogram.bucket.push_back({cumulative, bound});
-    }
-    f.metric.push_back(std::move(m));
+    add_histogram(f, kCompactionBounds, h.buckets, h.count, h.sum_seconds,
+                  {{"kind", compaction_kind_name(static_cast<CompactionKind>(k))}});
   }
   return f;
 }
