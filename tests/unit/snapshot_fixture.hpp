@@ -13,17 +13,12 @@ namespace gcfs::test {
 class SnapshotTest : public StoreTest {
  protected:
   void SetUp() override {
-    options_.path = dir_.path() + "/store";
-    options_.chunk_size = 4096;
-    options_.inline_max = 1024;
-    options_.min_blob_size = 0;
-    options_.reserve_bytes = 0;
-    reopen();
-    auto ns = store_->create_namespace("go1.19.8", 0755, Credentials{1, 2});
-    ASSERT_TRUE(ns) << ns.error().message();
-    ns_ = ns->id;
+    StoreTest::SetUp();
+    if (HasFatalFailure()) return;
     fill();
   }
+  std::string namespace_name() const override { return "go1.19.8"; }
+  uint32_t min_blob_size() const override { return 0; }
 
   void fill() {
     Ino d = make(kRootIno, "ab", S_IFDIR | 0755);

@@ -67,13 +67,16 @@ class StoreTest : public ::testing::Test {
     options_.path = dir_.path() + "/store";
     options_.chunk_size = 4096;
     options_.inline_max = 1024;
-    options_.min_blob_size = 2048;
+    options_.min_blob_size = min_blob_size();
     options_.reserve_bytes = 0;
     reopen();
-    auto ns = store_->create_namespace("go1.19", 0755, Credentials{1, 2});
+    auto ns = store_->create_namespace(namespace_name(), 0755, Credentials{1, 2});
     ASSERT_TRUE(ns) << ns.error().message();
     ns_ = ns->id;
   }
+  // What a derived fixture may change.
+  virtual std::string namespace_name() const { return "go1.19"; }
+  virtual uint32_t min_blob_size() const { return 2048; }
 
   void reopen() {
     store_.reset();
