@@ -1,5 +1,6 @@
 #include "store/rocks_heal.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 namespace gcfs {
@@ -129,16 +130,16 @@ void Healer::retry_loop() {
     if (!pending_ || db_ == nullptr) continue;
     rocksdb::DB* db = db_;
     const std::string why = pending_reason_;
-    const uint64_t n = attempts_.fetch_add(1, std::memory_order_relaxed) + 1;
+    const uint64_t n = attempts_.load(std::memory_order_relaxed) + 1;
     lock.unlock();
-    rocksdb::Status s = db->Resume();
+    rocksdb::Status s = attempt_resume(db);
     lock.lock();
     if (s.ok()) {
-      spdlog::info("store {}: writes resumed after {} (attempt {})", path_, why, n);
+      // A write may have resumed meanwhile (resume_now) and said so.
+      if (pending_) spdlog::info("store {}: writes resumed after {} (attempt {})", path_, why, n);
       pending_ = false;
       backoff = first_backoff_;
     } else {
-      failures_.fetch_add(1, std::memory_order_relaxed);
       backoff = std::min(backoff * 2, max_backoff_);
       spdlog::warn("store {}: resume after {} failed (attempt {}): {}; next try in {} ms", path_,
                    why, n, s.ToString(), backoff.count());
@@ -149,6 +150,44 @@ void Healer::retry_loop() {
       }
     }
   }
+}
+
+rocksdb::Status Healer::attempt_resume(rocksdb::DB* db) {
+  std::lock_guard r(resume_mu_);
+  attempts_.fetch_add(1, std::memory_order_relaxed);
+  last_resume_ = std::chrono::steady_clock::now();
+  rocksdb::Status s = db->Resume();
+  last_resume_ok_ = s.ok();
+  if (!s.ok()) failures_.fetch_add(1, std::memory_order_relaxed);
+  return s;
+}
+
+bool Healer::resume_now() {
+  if (read_only()) return false;
+  rocksdb::DB* db = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ || db_ == nullptr) return false;
+    db = db_;
+  }
+  std::string why;
+  {
+    std::lock_guard r(resume_mu_);
+    // A caller that waited for another's attempt takes its result.
+    if (std::chrono::steady_clock::now() - last_resume_ < kResumeInterval) return last_resume_ok_;
+  }
+  rocksdb::Status s = attempt_resume(db);
+  if (!s.ok()) {
+    spdlog::debug("store {}: resume after a failed write: {}", path_, s.ToString());
+    if (unsafe(s)) enter_read_only(fmt::format("resume failed: {}", s.ToString()));
+    return false;
+  }
+  std::lock_guard lock(mu_);
+  if (pending_) {
+    spdlog::info("store {}: writes resumed after {} (by a write)", path_, pending_reason_);
+    pending_ = false;
+  }
+  return true;
 }
 
 }  // namespace gcfs

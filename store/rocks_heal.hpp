@@ -46,6 +46,11 @@ class Healer {
   void enter_read_only(const std::string& why);
   // Errc::read_only once in read-only mode (and counts the refusal).
   Status check_writable();
+  // A write just failed: resume now rather than after the backoff, so that
+  // space an operator freed (or a deletion) is usable at once. At most one
+  // attempt per kResumeInterval; concurrent callers share its result.
+  // True when writes may be retried.
+  bool resume_now();
 
   bool read_only() const { return read_only_.load(std::memory_order_acquire); }
   std::string read_only_reason() const;
@@ -55,6 +60,8 @@ class Healer {
 
  private:
   void retry_loop();
+  rocksdb::Status attempt_resume(rocksdb::DB* db);
+  static constexpr std::chrono::milliseconds kResumeInterval{200};
 
   const std::string path_;
   const std::chrono::milliseconds first_backoff_, max_backoff_;
@@ -69,6 +76,10 @@ class Healer {
   std::string pending_reason_;
   std::string read_only_reason_;
   std::thread thread_;
+
+  std::mutex resume_mu_;  // one Resume() at a time; guards the two below
+  std::chrono::steady_clock::time_point last_resume_{};
+  bool last_resume_ok_ = false;
 };
 
 }  // namespace gcfs

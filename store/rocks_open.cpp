@@ -60,11 +60,26 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(const StoreOptions& options
   if (auto s = store->purge_leftover_orphans(); !s) return s;
   if (!options.read_only) {
     RocksStore* self = store.get();
-    self->reclaimer_ = std::make_unique<SpaceReclaimer>(self->db_, [self] {
+    auto families = [self] {
+      std::vector<std::shared_ptr<NsState>> all;
+      {
+        std::shared_lock lock(self->map_mu_);
+        for (auto& [id, ns] : self->by_id_) all.push_back(ns);
+      }
       std::vector<SpaceReclaimer::Family> out;
-      std::shared_lock lock(self->map_mu_);
-      for (auto& [id, ns] : self->by_id_) out.push_back({ns, ns->cf});
+      for (auto& ns : all) {
+        auto counters = self->read_counters(*ns);
+        if (!counters) continue;  // dropped meanwhile, or unreadable: leave it
+        rocksdb::ColumnFamilyMetaData md;
+        self->db_->GetColumnFamilyMetaData(ns->cf, &md);
+        out.push_back({ns->id, md.size, counters->live_bytes});
+      }
       return out;
+    };
+    self->reclaimer_ = std::make_unique<SpaceReclaimer>(std::move(families), [self](NsId id) {
+      CompactRequest urgent;
+      urgent.low_priority = false;
+      return self->compact(id, urgent);
     });
   }
   return store;

@@ -4,8 +4,15 @@
 
 namespace gcfs {
 
-SpaceReclaimer::SpaceReclaimer(rocksdb::DB* db, Families families)
-    : db_(db), families_(std::move(families)), thread_([this] { loop(); }) {}
+namespace {
+
+// Less deleted data than this is not worth a compaction.
+constexpr uint64_t kWorthReclaiming = uint64_t{4} << 20;
+
+}  // namespace
+
+SpaceReclaimer::SpaceReclaimer(Families families, Compact compact)
+    : families_(std::move(families)), compact_(std::move(compact)), thread_([this] { loop(); }) {}
 
 SpaceReclaimer::~SpaceReclaimer() {
   {
@@ -31,24 +38,25 @@ void SpaceReclaimer::loop() {
     if (stop_) return;
     requested_ = false;
     lock.unlock();
-    const std::vector<Family> families = families_();
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    for (const auto& f : families) handles.push_back(f.cf);
-    spdlog::info("store disk nearly full: compacting {} families to reclaim deleted data",
-                 handles.size());
-    if (auto s = db_->Flush(rocksdb::FlushOptions(), handles); !s.ok()) {
-      spdlog::warn("reclaim flush: {}", s.ToString());
-    }
-    rocksdb::CompactRangeOptions cro;
-    cro.exclusive_manual_compaction = false;
-    for (auto* cf : handles) {
-      if (auto s = db_->CompactRange(cro, cf, nullptr, nullptr); !s.ok()) {
-        spdlog::warn("reclaim compaction of {}: {}", cf->GetName(), s.ToString());
-      }
-    }
+    run();
     lock.lock();
     // Coalesce: a burst of refused writes triggers one run every few seconds.
     cv_.wait_for(lock, std::chrono::seconds(2), [this] { return stop_; });
+  }
+}
+
+void SpaceReclaimer::run() {
+  for (const Family& f : families_()) {
+    if (f.sst_bytes < f.live_bytes + kWorthReclaiming) continue;
+    const uint64_t dead = f.sst_bytes - f.live_bytes;
+    spdlog::info(
+        "store disk nearly full: compacting namespace {} to reclaim ~{} bytes of deleted "
+        "data",
+        f.ns, dead);
+    if (auto s = compact_(f.ns); !s) {
+      spdlog::warn("store disk full: cannot reclaim namespace {}'s deleted data: {}", f.ns,
+                   s.error().message());
+    }
   }
 }
 

@@ -1,38 +1,43 @@
 // Reclaims disk space when a write was refused for lack of it: data deleted
 // since (unlinked files) stays on disk until a compaction drops it, so one
-// background thread flushes the memtables and compacts every namespace.
+// background thread compacts the namespaces that hold deleted data. The
+// compaction itself refuses to start without room for its output
+// (RocksStore::compact): one that met the full disk half-way would stop
+// every write, deletions included.
 #pragma once
-
-#include <rocksdb/db.h>
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
-#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "store/result.hpp"
+#include "store/types.hpp"
 
 namespace gcfs {
 
 class SpaceReclaimer {
  public:
-  // A family to compact, and what keeps its handle alive meanwhile (a
-  // namespace may be dropped during a run).
   struct Family {
-    std::shared_ptr<void> keep;
-    rocksdb::ColumnFamilyHandle* cf;
+    NsId ns = 0;
+    uint64_t sst_bytes = 0;   // on disk in SST files
+    uint64_t live_bytes = 0;  // of which live: the rest a compaction drops
   };
   using Families = std::function<std::vector<Family>()>;
-  SpaceReclaimer(rocksdb::DB* db, Families families);
+  using Compact = std::function<Status(NsId)>;
+  SpaceReclaimer(Families families, Compact compact);
   ~SpaceReclaimer();  // stops and joins: call before the DB closes
   // Asks for a run; coalesces requests and runs at most every few seconds.
   void request();
 
  private:
   void loop();
-  rocksdb::DB* db_;
+  void run();
   Families families_;
+  Compact compact_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool requested_ = false;

@@ -161,6 +161,43 @@ Result<StoreSpace> RocksStore::space_all() {
   return out;
 }
 
+Status RocksStore::check_compaction_room(NsState& ns, const CompactRequest& req) {
+  const auto free = free_bytes();
+  if (!free) return Status::ok();  // cannot tell: let it try
+  auto counters = read_counters(ns);
+  if (!counters) return counters.status();
+  // The output is at most the live data, and at most the files it rewrites.
+  uint64_t output = counters->live_bytes;
+  if (!req.ranges.empty()) {
+    rocksdb::ColumnFamilyMetaData md;
+    db_->GetColumnFamilyMetaData(ns.cf, &md);
+    uint64_t overlapping = 0;
+    for (const auto& level : md.levels) {
+      for (const auto& f : level.files) {
+        for (const auto& [first, last] : req.ranges) {
+          if (f.largestkey >= first && f.smallestkey <= last) {
+            overlapping += f.size;
+            break;
+          }
+        }
+      }
+    }
+    output = std::min(output, overlapping);
+  }
+  // It starts by flushing memtables, and must leave the writers' reserve:
+  // a compaction that meets the full disk half-way stops every write.
+  uint64_t memtables = 0;
+  db_->GetAggregatedIntProperty("rocksdb.cur-size-all-mem-tables", &memtables);
+  const uint64_t need = output + memtables + opts_.reserve_bytes;
+  if (need > *free) {
+    return Error(Errc::no_space,
+                 fmt::format("compacting namespace {} needs {} bytes free (output up to {}, "
+                             "memtables {}, reserve {}) and the store's disk has {}",
+                             ns.id, need, output, memtables, opts_.reserve_bytes, *free));
+  }
+  return Status::ok();
+}
+
 Status RocksStore::compact(NsId id, const CompactRequest& req) {
   auto state = ns_state(id);
   if (!state) return state.status();
@@ -168,6 +205,7 @@ Status RocksStore::compact(NsId id, const CompactRequest& req) {
   if (auto s = check_writable(); !s) return s;
   // One manual compaction at a time: the rate limit is the store's.
   std::lock_guard lock(compact_mu_);
+  if (auto s = check_compaction_room(ns, req); !s) return s;
   if (rate_limiter_) {
     rate_limiter_->SetBytesPerSecond(req.low_priority ? opts_.background_compaction_rate
                                                       : kUnthrottledRate);

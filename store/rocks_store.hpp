@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -31,6 +32,7 @@ namespace gcfs {
 using keys::kDentryValueSize;
 namespace testing {
 Status simulate_background_error(Store& store, bool fatal);
+Status flush_memtables(Store& store);
 }
 
 // One open namespace. Handed out as shared_ptr so a concurrent drop is safe:
@@ -183,6 +185,7 @@ class RocksStore final : public Store {
  private:
   friend class Txn;
   friend Status testing::simulate_background_error(Store& store, bool fatal);
+  friend Status testing::flush_memtables(Store& store);
   explicit RocksStore(const StoreOptions& options);
 
   // rocks_open.cpp
@@ -212,6 +215,10 @@ class RocksStore final : public Store {
   }
   Status check_writable() const;
   Status check_space(uint64_t bytes) const;
+  // Errc::no_space when the disk has no room for a compaction's output.
+  Status check_compaction_room(NsState& ns, const CompactRequest& req);
+  // Free bytes on the store's disk for an unprivileged writer; nullopt when unknown.
+  std::optional<uint64_t> free_bytes() const;
   Status write_batch(rocksdb::WriteBatch& batch, std::string_view what);
   Error map_error(const rocksdb::Status& s, std::string_view what) const;
   Result<InodeRecord> read_inode(NsState& ns, const rocksdb::Snapshot* snap, Ino ino);
@@ -253,7 +260,6 @@ class RocksStore final : public Store {
   rocksdb::ColumnFamilyHandle* default_cf_ = nullptr;
   std::shared_ptr<rocksdb::Cache> block_cache_;
   std::shared_ptr<rocksdb::MergeOperator> merge_op_;
-  std::atomic<bool> needs_resume_{false};
   std::unique_ptr<SpaceReclaimer> reclaimer_;  // started once the DB is open
   // Throttles background compactions (rocks_space.cpp); unthrottled otherwise.
   static constexpr int64_t kUnthrottledRate = int64_t{64} << 30;

@@ -63,5 +63,19 @@ Status simulate_background_error(Store& store, bool fatal) {
   return Status::ok();
 }
 
+Status flush_memtables(Store& store) {
+  auto* r = rocks(store);
+  if (r == nullptr) return Error(Errc::not_supported, "not a RocksDB store");
+  std::vector<rocksdb::ColumnFamilyHandle*> all{r->default_cf_};
+  {
+    std::shared_lock lock(r->map_mu_);
+    for (auto& [id, ns] : r->by_id_) all.push_back(ns->cf);
+  }
+  if (auto s = r->db_->Flush(rocksdb::FlushOptions(), all); !s.ok()) {
+    return r->map_error(s, "flushing memtables");
+  }
+  return Status::ok();
+}
+
 }  // namespace testing
 }  // namespace gcfs

@@ -41,11 +41,17 @@ Status RocksStore::check_writable() const {
   return healer_->check_writable();
 }
 
+std::optional<uint64_t> RocksStore::free_bytes() const {
+  struct statvfs vfs {};
+  if (::statvfs(opts_.path.c_str(), &vfs) != 0) return std::nullopt;
+  return static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+}
+
 Status RocksStore::check_space(uint64_t bytes) const {
   if (bytes == 0) return Status::ok();
-  struct statvfs vfs {};
-  if (::statvfs(opts_.path.c_str(), &vfs) != 0) return Status::ok();  // cannot tell: let it try
-  const uint64_t free = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  const auto avail = free_bytes();
+  if (!avail) return Status::ok();  // cannot tell: let it try
+  const uint64_t free = *avail;
   // Memtables are written out again as SST files by a flush: keep room for
   // that, or RocksDB would hit the full disk itself and stop all writes.
   uint64_t memtables = 0;
@@ -78,19 +84,14 @@ Error RocksStore::map_error(const rocksdb::Status& s, std::string_view what) con
 }
 
 Status RocksStore::write_batch(rocksdb::WriteBatch& batch, std::string_view what) {
-  // After a failed write (e.g. a full disk) RocksDB may stop in a background
-  // error state; try to resume so the store recovers once space is freed.
-  if (needs_resume_.exchange(false)) {
-    auto r = db_->Resume();
-    if (!r.ok()) {
-      needs_resume_ = true;
-      spdlog::error("store {}: cannot resume writes: {}", opts_.path, r.ToString());
-      return map_error(r, what);
-    }
-  }
   auto s = db_->Write(rocksdb::WriteOptions(), &batch);
+  // A background error (e.g. a flush that met a full disk) stops every
+  // write, deletions too: resume at once and retry, so that freeing space
+  // (or deleting files to do so) works without waiting for the backoff.
+  if (!s.ok() && !s.IsCorruption() && healer_->resume_now()) {
+    s = db_->Write(rocksdb::WriteOptions(), &batch);
+  }
   if (!s.ok()) {
-    needs_resume_ = true;
     spdlog::error("store {}: {} failed: {}", opts_.path, what, s.ToString());
     // Corruption found by a write: refuse writes from now on rather than write on.
     if (s.IsCorruption()) healer_->enter_read_only(fmt::format("{}: {}", what, s.ToString()));

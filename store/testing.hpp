@@ -19,5 +19,8 @@ Status delete_raw(Store& store, NsId ns, std::string_view key);
 // would: `fatal` is a corruption (read-only mode), otherwise a transient
 // I/O error (retried with Resume()).
 Status simulate_background_error(Store& store, bool fatal);
+// Flushes every memtable now, as RocksDB does when one fills: on a full
+// disk that fails and stops writes until the store resumes.
+Status flush_memtables(Store& store);
 
 }  // namespace gcfs::testing

@@ -2,8 +2,13 @@
 // error, Resume() retries after a transient one, and the RocksDB health
 // properties in engine_stats().
 #include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <thread>
 
 #include "store/testing.hpp"
@@ -68,6 +73,71 @@ TEST_F(StoreTest, TransientBackgroundErrorIsResumed) {
   const Ino f = make(kRootIno, "after");
   write(f, 0, "still writable");
   EXPECT_EQ(read_all(f), "still writable");
+}
+
+// The store on a 48 MiB tmpfs (needs root, as CI has), so that RocksDB's
+// own background jobs meet a really full disk.
+class FullDiskTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "mounting a tmpfs needs root";
+    ASSERT_EQ(::mount("tmpfs", dir_.path().c_str(), "tmpfs", 0, "size=48m"), 0)
+        << "mount tmpfs: " << std::strerror(errno);
+    mounted_ = true;
+    StoreTest::SetUp();
+  }
+  void TearDown() override {
+    store_.reset();
+    if (mounted_) ::umount2(dir_.path().c_str(), MNT_DETACH);
+  }
+  // Fills what is left of the disk with a plain file; returns its path.
+  std::string fill_disk() {
+    const std::string path = dir_.path() + "/balloon";
+    FILE* f = std::fopen(path.c_str(), "w");
+    EXPECT_NE(f, nullptr);
+    const std::string block(64 << 10, 'x');
+    while (f != nullptr && std::fwrite(block.data(), 1, block.size(), f) == block.size()) {
+    }
+    // A partial block may still fit: fill byte by byte to the last one.
+    while (f != nullptr && std::fwrite("x", 1, 1, f) == 1 && std::fflush(f) == 0) {
+    }
+    if (f != nullptr) std::fclose(f);
+    return path;
+  }
+  bool mounted_ = false;
+};
+
+TEST_F(FullDiskTest, DeletionWorksAtOnceWhenAFlushFailedOnAFullDisk) {
+  const Ino keep = make(kRootIno, "keep");
+  const std::string kept = test::random_bytes(3 << 20, 7);
+  write(keep, 0, kept);
+  const Ino big = make(kRootIno, "big");
+  write(big, 0, test::random_bytes(4 << 20, 8));
+  const std::string balloon = fill_disk();
+  // A memtable flush meets the full disk: RocksDB stops all writes until
+  // it is resumed.
+  auto fl = testing::flush_memtables(*store_);
+  ASSERT_FALSE(fl) << "the disk was not full";
+  EXPECT_EQ(fl.code(), Errc::no_space) << fl.error().message();
+  // So does a compaction, but it refuses before it starts.
+  CompactRequest urgent;
+  urgent.low_priority = false;
+  auto c = store_->compact(ns_, urgent);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.code(), Errc::no_space);
+  EXPECT_NE(c.error().message().find("needs"), std::string::npos) << c.error().message();
+  // Space comes back (an operator removes a file): the next deletion must
+  // work at once, not a backoff later.
+  ASSERT_EQ(::unlink(balloon.c_str()), 0);
+  auto u = store_->unlink(ns_, kRootIno, "big", test::kT2);
+  ASSERT_TRUE(u) << u.error().message();
+  EXPECT_EQ(read_all(keep), kept);
+  const Ino after = make(kRootIno, "after");
+  write(after, 0, "written after the full disk");
+  reopen();
+  EXPECT_EQ(read_all(keep), kept);
+  EXPECT_EQ(read_all(after), "written after the full disk");
+  EXPECT_EQ(store_->lookup(ns_, kRootIno, "big").code(), Errc::not_found);
 }
 
 }  // namespace
