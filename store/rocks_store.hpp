@@ -33,7 +33,7 @@ using keys::kDentryValueSize;
 namespace testing {
 Status simulate_background_error(Store& store, bool fatal);
 Status flush_memtables(Store& store);
-}
+}  // namespace testing
 
 // One open namespace. Handed out as shared_ptr so a concurrent drop is safe:
 // the family handle is destroyed when the last user lets go.
