@@ -32,11 +32,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 import harness  # noqa: E402  (the test suite's daemon harness)
+from gocmd import GO, go_build  # noqa: E402  (the tests' go command)
 
 sys.path.insert(0, str(REPO / "bench"))
 import fsops  # noqa: E402
 
-GO = shutil.which("go") or "/usr/bin/go"
 
 
 def median(xs):
@@ -48,29 +48,6 @@ def drop_caches(what: int = 3):
     page cache of open files (the store's SST files) stays, as on a live machine."""
     subprocess.run(["sync"], check=False)
     Path("/proc/sys/vm/drop_caches").write_text(f"{what}\n")
-
-
-def go_env(cache: Path, home: Path) -> dict:
-    env = dict(os.environ)
-    env.update(
-        GOCACHE=str(cache),
-        GOFLAGS="-trimpath",
-        HOME=str(home),
-        GOPATH=str(home / "gopath"),
-        GO111MODULE="off",
-        GOTOOLCHAIN="local",
-        CGO_ENABLED="0",
-    )
-    return env
-
-
-def go_build(cache: Path, home: Path, target: str) -> float:
-    t0 = time.monotonic()
-    r = subprocess.run([GO, "build", target], env=go_env(cache, home), capture_output=True, text=True)
-    dt_ = time.monotonic() - t0
-    if r.returncode != 0:
-        raise RuntimeError(f"go build {target} with GOCACHE={cache} failed: {r.stderr[-2000:]}")
-    return dt_
 
 
 def du_bytes(path: Path) -> int:

@@ -11,29 +11,20 @@ during each metrics-on build, as Prometheus would.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 import harness  # noqa: E402
+from gocmd import go_build  # noqa: E402
 
 PORT = 19870
-
-
-def go_build(cache: Path, home: Path) -> float:
-    env = dict(os.environ, GOCACHE=str(cache), HOME=str(home), GOFLAGS="-trimpath",
-               GO111MODULE="off", GOPATH=str(home / "go"))
-    t0 = time.monotonic()
-    subprocess.run(["go", "build", "std"], env=env, check=True, capture_output=True)
-    return time.monotonic() - t0
 
 
 def scraper(stop: threading.Event) -> None:

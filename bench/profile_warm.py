@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "tests" / "mount"))
 sys.path.insert(0, str(REPO / "bench"))
 import harness  # noqa: E402
-from bench import GO, go_build as build, go_env  # noqa: E402  (same builds as bench.py)
+from gocmd import GO, go_build as build, go_env  # noqa: E402  (same builds as bench.py)
 from metrics_util import free_port, parse, scrape  # noqa: E402
 
 

@@ -19,12 +19,9 @@ Usage (root, from the repo):
 from __future__ import annotations
 
 import argparse
-import hashlib
-import os
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import harness  # noqa: E402
+from gocmd import du_bytes, go_build, payload, space_lines  # noqa: E402
 
 MiB = 1 << 20
 TS = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3})\]")
@@ -44,31 +42,6 @@ def parse_size(s: str) -> int:
     if not m:
         raise argparse.ArgumentTypeError(s)
     return int(float(m.group(1)) * {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}[m.group(2)])
-
-
-def payload(i: int, size: int) -> bytes:
-    rnd = os.urandom(size // 3)
-    text = f"package p{i}\nfunc F{i}() int {{ return {i} }}\n".encode() * (size // 20 + 1)
-    return (rnd + text)[:size]
-
-
-def space_lines(log: Path, ns: str, offset: int = 0):
-    with open(log, "rb") as f:
-        f.seek(offset)
-        text = f.read().decode(errors="replace")
-    out = []
-    for line in text.splitlines():
-        m = re.search(r"space: ns=(\S+) (.*)$", line)
-        if m and m.group(1) == ns:
-            fields = {"t": log_time(line) or 0.0}
-            for kv in m.group(2).split():
-                k, _, v = kv.partition("=")
-                try:
-                    fields[k] = float(v)
-                except ValueError:
-                    pass
-            out.append(fields)
-    return out
 
 
 def log_time(line: str) -> float | None:
@@ -125,54 +98,34 @@ def bench_reclaim(d: harness.Daemon, size: int) -> dict:
         time.sleep(0.2)
     # The daemon flushes debug lines late (at the next info line): time the
     # reclaim by the timestamp of the first figures that show it.
-    return {"size_mib": size / MiB, "fill_s": t_fill, "reclaim_s": last["t"] - t_del_wall,
+    return {"size_mib": size / MiB, "fill_s": t_fill, "reclaim_s": log_time(last["line"]) - t_del_wall,
             "live_mib": last["live"] / MiB, "physical_mib": last["physical"] / MiB}
-
-
-def go_env(tmp: Path, cache: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GO")}
-    home = tmp / "home"
-    home.mkdir(exist_ok=True)
-    env.update(HOME=str(home), GOPATH=str(home / "go"), GOCACHE=str(cache), GOFLAGS="-trimpath",
-               GO111MODULE="off", CGO_ENABLED="0")
-    return env
-
-
-def go_build(env: dict) -> float:
-    t = time.monotonic()
-    subprocess.run(["go", "build", "std"], env=env, check=True, capture_output=True)
-    return time.monotonic() - t
-
-
-def du(path: Path) -> int:
-    return int(subprocess.run(["du", "-sk", str(path)], capture_output=True, text=True,
-                              check=True).stdout.split()[0]) * 1024
 
 
 def bench_footprint(d: harness.Daemon, tmp: Path) -> tuple[dict, dict]:
     cache = d.mnt / "go1.19"
     cache.mkdir()
-    env = go_env(tmp, cache)
-    cold = go_build(env)
+    home = tmp / "home"
+    cold = go_build(cache, home)
     time.sleep(3 * d.interval)
     ns = space_lines(d.log, "go1.19")[-1]
     plain = tmp / "plain-copy"
     shutil.copytree(cache, plain)
-    plain_bytes = du(plain)
+    plain_bytes = du_bytes(plain)
     shutil.rmtree(plain)
-    return env, {"cold_build_s": cold, "physical_mib": ns["physical"] / MiB,
+    return (cache, home), {"cold_build_s": cold, "physical_mib": ns["physical"] / MiB,
                  "live_mib": ns["live"] / MiB, "plain_mib": plain_bytes / MiB,
                  "footprint": ns["physical"] / plain_bytes}
 
 
-def bench_slowdown(d: harness.Daemon, env: dict, junk: int, rounds: int) -> dict:
+def bench_slowdown(d: harness.Daemon, build: tuple[Path, Path], junk: int, rounds: int) -> dict:
     """Warm builds run back to back the whole time. Each round deletes a quarter
     of the junk namespace at once (a burst of unlinks), which makes its
     occupancy ~75%: the daemon compacts the whole family at normal (urgent)
     priority, the worst case; then the quarter is written back. Builds that
     overlap a compaction and no write are compared with builds that overlap
     neither."""
-    go_build(env)  # warm
+    go_build(*build)  # warm
     junk_root = d.mnt / "junk"
     file_size = 2 * MiB
     paths = fill(junk_root, junk, file_size)
@@ -188,7 +141,7 @@ def bench_slowdown(d: harness.Daemon, env: dict, junk: int, rounds: int) -> dict
     def builder():
         while not stop.is_set():
             s = time.time()
-            go_build(env)
+            go_build(*build)
             builds.append((s, time.time()))
 
     t = threading.Thread(target=builder)
@@ -248,9 +201,9 @@ def main() -> int:
         if a.only == "slowdown":
             cache = d.mnt / "go1.19"
             cache.mkdir()
-            env = go_env(tmp, cache)
-            go_build(env)
-            print(f"slowdown: {bench_slowdown(d, env, a.junk, a.rounds)}", flush=True)
+            build = (cache, tmp / "home")
+            go_build(*build)
+            print(f"slowdown: {bench_slowdown(d, build, a.junk, a.rounds)}", flush=True)
             return 0
         r = bench_reclaim(d, a.size)
         if a.only == "reclaim":
@@ -259,11 +212,11 @@ def main() -> int:
         print(f"reclaim: {r['size_mib']:.0f} MiB namespace (filled in {r['fill_s']:.1f} s), "
               f"80% deleted: physical within 1.25x of live after {r['reclaim_s']:.1f} s "
               f"(live {r['live_mib']:.1f} MiB, physical {r['physical_mib']:.1f} MiB)", flush=True)
-        env, f = bench_footprint(d, tmp)
+        build, f = bench_footprint(d, tmp)
         print(f"footprint: cold go build std {f['cold_build_s']:.1f} s; namespace physical "
               f"{f['physical_mib']:.1f} MiB (live {f['live_mib']:.1f}) / plain files "
               f"{f['plain_mib']:.1f} MiB = {f['footprint']:.3f}", flush=True)
-        s = bench_slowdown(d, env, a.junk, a.rounds)
+        s = bench_slowdown(d, build, a.junk, a.rounds)
         print(f"slowdown: {s}", flush=True)
     finally:
         d.stop()

@@ -1,5 +1,8 @@
 #include "fusefs/node_table.hpp"
 
+#include <chrono>
+#include <thread>
+
 namespace gcfs::fusefs {
 
 Node* NodeTable::ref(fuse_ino_t fino, NodeId id) {
@@ -76,18 +79,39 @@ std::optional<uint64_t> NodeTable::pending_size(fuse_ino_t fino) {
 
 std::vector<fuse_ino_t> NodeTable::prune_candidates(size_t max) {
   std::vector<fuse_ino_t> out;
-  std::lock_guard lock(mu_);
-  for (auto& [fino, node] : nodes_) {
-    if (out.size() >= max) break;
-    if (fino == FUSE_ROOT_ID || node->opens > 0 ||
-        node->has_pending.load(std::memory_order_acquire)) {
-      continue;
+  // One round of a clock hand over the hash buckets, taken a slice at a time
+  // so that lookups wait for one slice at most; the next call goes on where
+  // this one stopped instead of rescanning the table's start.
+  size_t round = 0;  // buckets passed in this call
+  bool done = false;
+  for (bool first = true; !done; first = false) {
+    // std::mutex does not hand over: without a pause the sweep would take
+    // the lock back before a woken lookup runs.
+    if (!first) std::this_thread::sleep_for(std::chrono::microseconds(50));
+    std::lock_guard lock(mu_);
+    const size_t buckets = nodes_.bucket_count();
+    size_t work = 0;
+    while (work < kPruneSlice) {
+      if (out.size() >= max || round >= buckets) {
+        done = true;
+        break;
+      }
+      const size_t b = hand_++ % buckets;
+      ++round;
+      ++work;
+      for (auto it = nodes_.begin(b); it != nodes_.end(b) && out.size() < max; ++it, ++work) {
+        Node& node = *it->second;
+        if (it->first == FUSE_ROOT_ID || node.opens > 0 ||
+            node.has_pending.load(std::memory_order_acquire)) {
+          continue;
+        }
+        if (node.recent) {
+          node.recent = false;
+          continue;
+        }
+        out.push_back(it->first);
+      }
     }
-    if (node->recent) {
-      node->recent = false;
-      continue;
-    }
-    out.push_back(fino);
   }
   return out;
 }

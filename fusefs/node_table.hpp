@@ -76,7 +76,8 @@ class NodeTable {
   std::optional<uint64_t> pending_size(fuse_ino_t fino);
   // Up to `max` inodes the kernel may drop from its cache (no open handle,
   // nothing pending), in second-chance order: a node referenced since the
-  // previous sweep is spared once.
+  // previous sweep is spared once. At most one round over the table per
+  // call, continuing where the previous call stopped.
   std::vector<fuse_ino_t> prune_candidates(size_t max);
   // Calls f on every node (shutdown: commit what is pending).
   void for_each(const std::function<void(Node&)>& f);
@@ -91,8 +92,12 @@ class NodeTable {
   }
   void erase_if_unused(fuse_ino_t fino, const Node& n);
 
+  // Buckets and nodes prune_candidates visits per hold of mu_.
+  static constexpr size_t kPruneSlice = 4096;
+
   std::mutex mu_;
   std::unordered_map<fuse_ino_t, std::unique_ptr<Node>> nodes_;
+  size_t hand_ = 0;  // prune_candidates' clock hand: a bucket index
   std::atomic<uint64_t> pruned_{0};
 };
 

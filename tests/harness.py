@@ -323,45 +323,40 @@ def kill_all_live() -> None:
             pass
 
 
+def gocachefs_processes():
+    """(pid, argv after argv[0]) of every running gocachefs daemon."""
+    for pid_dir in Path("/proc").iterdir():
+        if not pid_dir.name.isdigit():
+            continue
+        try:
+            argv = (pid_dir / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"gocachefs"):
+            yield int(pid_dir.name), argv[1:]
+
+
 def kill_strays(base: Path | str, exclude: tuple[int, ...] = ()) -> list[int]:
     """SIGKILL gocachefs processes (e.g. daemonized ones) whose command line mentions base,
     except the pids in exclude and the daemons this harness is running (Daemon.live)."""
     killed = []
     exclude = set(exclude) | {d.pid for d in Daemon.live if d.alive()}
-    b = str(base)
-    for pid_dir in Path("/proc").iterdir():
-        if not pid_dir.name.isdigit():
+    b = str(base).encode()
+    for pid, args in gocachefs_processes():
+        if pid in exclude or not any(b in a for a in args):
             continue
         try:
-            argv = (pid_dir / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if not argv or not argv[0].endswith(b"gocachefs"):
-            continue
-        if int(pid_dir.name) in exclude:
-            continue
-        if any(b.encode() in a for a in argv[1:]):
-            try:
-                os.kill(int(pid_dir.name), signal.SIGKILL)
-                killed.append(int(pid_dir.name))
-            except ProcessLookupError:
-                pass
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+        except ProcessLookupError:
+            pass
     return killed
 
 
 def daemon_pids_for(path: Path | str) -> list[int]:
-    out = []
+    """Daemons with path as one of their arguments (e.g. the mountpoint)."""
     needle = str(path).encode()
-    for pid_dir in Path("/proc").iterdir():
-        if not pid_dir.name.isdigit():
-            continue
-        try:
-            argv = (pid_dir / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if argv and argv[0].endswith(b"gocachefs") and any(a == needle for a in argv[1:]):
-            out.append(int(pid_dir.name))
-    return out
+    return [pid for pid, args in gocachefs_processes() if needle in args]
 
 
 _CLEANUP_BASES: list[Path] = []

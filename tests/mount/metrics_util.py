@@ -3,14 +3,14 @@ Prometheus text format, running Go builds on a mount."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import socket
-import subprocess
 import time
 import urllib.request
 from pathlib import Path
+
+from gocmd import go_build
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)')
 LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
@@ -75,18 +75,6 @@ def promtool() -> str:
     return path
 
 
-def go_env(gocache: Path, home: Path) -> dict:
-    env = dict(os.environ)
-    home.mkdir(parents=True, exist_ok=True)
-    env.update(GOCACHE=str(gocache), HOME=str(home), GOFLAGS="-trimpath", GOPATH=str(home / "go"),
-               GO111MODULE="off", GOTOOLCHAIN="local", CGO_ENABLED="1")
-    return env
-
-
 def go_build_std(gocache: Path, home: Path, timeout: float = 600) -> float:
-    """`go build std` with GOCACHE on the mount; returns the wall time in seconds."""
-    t0 = time.monotonic()
-    r = subprocess.run(["go", "build", "std"], env=go_env(gocache, home), capture_output=True,
-                       text=True, timeout=timeout)
-    assert r.returncode == 0, f"go build std failed:\n{r.stderr[-3000:]}"
-    return time.monotonic() - t0
+    """`go build std` (cgo on) with GOCACHE on the mount; returns the wall time in seconds."""
+    return go_build(gocache, home, cgo=True, timeout=timeout)

@@ -4,7 +4,6 @@ the moment of the kill reads back as one complete version (never a mix, never ga
 
 from __future__ import annotations
 
-import hashlib
 import os
 import random
 import signal
@@ -15,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-import harness
 from test_files import read_file, write_file
 
 

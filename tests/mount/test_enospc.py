@@ -11,7 +11,6 @@ import time
 
 import pytest
 
-import harness
 from test_files import read_file
 
 

@@ -3,7 +3,6 @@ directory: lookup/stat, open modes, offsets, truncate, several fds, mmap, fsync,
 
 from __future__ import annotations
 
-import errno
 import mmap
 import os
 import random
@@ -12,7 +11,6 @@ import stat
 import threading
 from pathlib import Path
 
-import harness
 from harness import errno_of
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import random
@@ -11,9 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
-import harness
 from test_files import compare, read_file, write_file
 
 

@@ -12,7 +12,6 @@ import errno
 import hashlib
 import os
 import re
-import shutil
 import subprocess
 import threading
 import time
@@ -21,32 +20,9 @@ from pathlib import Path
 import pytest
 
 import harness
+from gocmd import du_bytes, go_env, payload, space_lines
 
 MiB = 1 << 20
-SPACE_RE = re.compile(r"space: ns=(\S+) (.*)$")
-
-
-def space_lines(log: Path, ns: str, offset: int = 0) -> list[dict[str, float]]:
-    out = []
-    try:
-        with open(log, "rb") as f:
-            f.seek(offset)
-            text = f.read().decode(errors="replace")
-    except OSError:
-        return out
-    for line in text.splitlines():
-        m = SPACE_RE.search(line)
-        if not m or m.group(1) != ns:
-            continue
-        fields = {}
-        for kv in m.group(2).split():
-            k, _, v = kv.partition("=")
-            try:
-                fields[k] = float(v)
-            except ValueError:
-                pass
-        out.append(fields)
-    return out
 
 
 def total_lines(log: Path) -> list[dict[str, float]]:
@@ -64,18 +40,6 @@ def total_lines(log: Path) -> list[dict[str, float]]:
                 pass
         out.append(fields)
     return out
-
-
-def du_bytes(path: Path) -> int:
-    out = subprocess.run(["du", "-sk", str(path)], capture_output=True, text=True, check=True)
-    return int(out.stdout.split()[0]) * 1024
-
-
-def payload(i: int, size: int) -> bytes:
-    """Random-ish but compressible: a random third, the rest a repeated phrase."""
-    rnd = os.urandom(size // 3)
-    text = (f"package p{i}\nfunc F{i}() int {{ return {i} }}\n".encode() * (size // 20 + 1))
-    return (rnd + text)[:size]
 
 
 @pytest.mark.watchdog(600)
@@ -182,15 +146,6 @@ def test_file_larger_than_the_limit_is_efbig(gocachefs):
     assert (root / "small").stat().st_size == MiB
 
 
-def go_env(tmp: Path, gocache: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GO")}
-    home = tmp / "home"
-    home.mkdir(exist_ok=True)
-    env.update(HOME=str(home), GOPATH=str(home / "go"), GOCACHE=str(gocache),
-               GOFLAGS="-trimpath", GO111MODULE="off", CGO_ENABLED="0")
-    return env
-
-
 @pytest.mark.watchdog(900)
 def test_eviction_keeps_usage_under_the_limit_during_go_build(gocachefs, tmp_path):
     # `go build std` writes ~100 MB of files that hold ~38 MB live after LZ4:
@@ -199,7 +154,7 @@ def test_eviction_keeps_usage_under_the_limit_during_go_build(gocachefs, tmp_pat
     d = gocachefs("g", extra_args=("--max-size", "20M", "--space-interval", "0.5"))
     cache = d.mnt / "go1.19"
     os.mkdir(cache)
-    env = go_env(tmp_path, cache)
+    env = go_env(cache, tmp_path / "home")
     r = subprocess.run(["go", "build", "std"], env=env, capture_output=True, text=True,
                        timeout=800)
     assert r.returncode == 0, r.stderr[-3000:]
@@ -234,7 +189,7 @@ def test_go_trim_and_go_clean_still_work(gocachefs, tmp_path):
     d = gocachefs("t", extra_args=("--max-size", "2G"))
     cache = d.mnt / "go1.19"
     os.mkdir(cache)
-    env = go_env(tmp_path, cache)
+    env = go_env(cache, tmp_path / "home")
     src = tmp_path / "src" / "hello"
     src.mkdir(parents=True)
     (src / "main.go").write_text("package main\n\nfunc main() { println(\"hi\") }\n")

@@ -41,6 +41,24 @@ TEST(NodeTable, RecentlyUsedNodesGetASecondChance) {
   EXPECT_TRUE(contains(t.prune_candidates(100), 2));  // its second chance is spent
 }
 
+TEST(NodeTable, SweepsGoOnWhereThePreviousStopped) {
+  NodeTable t;
+  constexpr fuse_ino_t kNodes = 20000;  // several slices of the table lock
+  for (fuse_ino_t i = 2; i < 2 + kNodes; ++i) t.ref(i, NodeId{1, i});
+  EXPECT_TRUE(t.prune_candidates(kNodes).empty());  // a whole round clears the bits
+  // Small sweeps cover the table without repeating a node until all were offered.
+  std::vector<fuse_ino_t> seen;
+  for (int i = 0; i < 100; ++i) {
+    auto c = t.prune_candidates(kNodes / 100);
+    seen.insert(seen.end(), c.begin(), c.end());
+  }
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(std::unique(seen.begin(), seen.end()), seen.end()) << "a node offered twice";
+  EXPECT_GE(seen.size(), kNodes * 99 / 100);
+  // The next sweep starts the second round.
+  EXPECT_FALSE(t.prune_candidates(kNodes).empty());
+}
+
 TEST(NodeTable, ForgetRemovesUnreferencedNodes) {
   NodeTable t;
   t.ref(7, NodeId{1, 7});
