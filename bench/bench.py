@@ -99,7 +99,12 @@ class Bench:
         self.tmpfs = self.work / "tmpfs"
         self.tmpfs.mkdir()
         harness.tmpfs_mount(self.tmpfs, "size=4g")
-        self.daemon = harness.Daemon(self.work / "gcfs", log_level="warn").start()
+        try:
+            self.daemon = harness.Daemon(self.work / "gcfs", log_level="warn").start()
+        except BaseException:
+            harness.tmpfs_unmount(self.tmpfs)  # close() is never reached
+            shutil.rmtree(self.work, ignore_errors=True)
+            raise
         self.mnt = self.daemon.mnt
         self.results: dict = {"cases": {}}
         self.ns_counter = 0
@@ -242,8 +247,9 @@ class Bench:
         self.daemon.restart()
         waited = wait_idle(self.daemon.pid)
         print(f"  daemon idle {waited:.0f} s after the remount (flushes, compactions)", flush=True)
+        lat = fsops.lookup_latencies(names, samples, lambda: drop_caches(2))
         for n in (small, big):
-            res[n].update(fsops.lookup_latencies(names[n], samples, lambda: drop_caches(2)))
+            res[n].update(lat[n])
             print(f"  scale {n:>9} entries: lookup p50 {res[n]['p50_us']:.1f} us "
                   f"p99 {res[n]['p99_us']:.1f} us; read p50 {res[n]['read_p50_us']:.1f} us "
                   f"p99 {res[n]['read_p99_us']:.1f} us", flush=True)

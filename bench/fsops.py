@@ -123,27 +123,29 @@ def _pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(q * len(xs)))]
 
 
-def lookup_latencies(names: list[str], samples: int, forget) -> dict:
-    """p50/p99 of the first stat, then of the first open+read+close, of
-    `samples` distinct entries each, after `forget()` emptied the kernel's
-    entry cache: every sample is one LOOKUP that reaches the daemon."""
+def lookup_latencies(groups: dict, samples: int, forget) -> dict:
+    """For each group of names (e.g. two namespaces): p50/p99 of the first stat, then of the
+    first open+read+close, of `samples` distinct entries, after `forget()` emptied the kernel's
+    entry cache, so every sample is one LOOKUP that reaches the daemon. The groups take turns
+    sample by sample: a slow stretch of the machine hits them alike."""
     rnd = random.Random(3)
-    pick = rnd.sample(names, 2 * samples)
+    picks = {k: rnd.sample(names, 2 * samples) for k, names in groups.items()}
+    lat = {k: [] for k in groups}
+    rlat = {k: [] for k in groups}
     forget()
-    lat = []
-    for p in pick[:samples]:
-        t0 = time.perf_counter()
-        os.stat(p)
-        lat.append((time.perf_counter() - t0) * 1e6)
+    for i in range(samples):
+        for k, pick in picks.items():
+            t0 = time.perf_counter()
+            os.stat(pick[i])
+            lat[k].append((time.perf_counter() - t0) * 1e6)
     forget()
-    rlat = []
-    for p in pick[samples:]:
-        t0 = time.perf_counter()
-        fd = os.open(p, os.O_RDONLY)
-        os.read(fd, 176)
-        os.close(fd)
-        rlat.append((time.perf_counter() - t0) * 1e6)
-    return {
-        "p50_us": _pct(lat, 0.5), "p99_us": _pct(lat, 0.99),
-        "read_p50_us": _pct(rlat, 0.5), "read_p99_us": _pct(rlat, 0.99),
-    }
+    for i in range(samples, 2 * samples):
+        for k, pick in picks.items():
+            t0 = time.perf_counter()
+            fd = os.open(pick[i], os.O_RDONLY)
+            os.read(fd, 176)
+            os.close(fd)
+            rlat[k].append((time.perf_counter() - t0) * 1e6)
+    return {k: {"p50_us": _pct(lat[k], 0.5), "p99_us": _pct(lat[k], 0.99),
+                "read_p50_us": _pct(rlat[k], 0.5), "read_p99_us": _pct(rlat[k], 0.99)}
+            for k in groups}

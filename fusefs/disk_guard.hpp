@@ -1,8 +1,8 @@
 // Self-healing for a filling disk (--min-free): every couple of seconds the
 // free space of the store's filesystem is checked; below the floor the event
 // is logged and counted and the eviction hook is asked to free space. The
-// space policy (issue 3) provides the hook; until then the guard logs that
-// no eviction is available.
+// daemon hands it the space manager's LRU eviction; without a hook (tests)
+// the guard logs that no eviction is available.
 #pragma once
 
 #include <chrono>

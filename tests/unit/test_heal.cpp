@@ -7,10 +7,13 @@
 
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <thread>
 
+#include "store/rocks_reclaim.hpp"
 #include "store/testing.hpp"
 #include "store_fixture.hpp"
 
@@ -138,6 +141,36 @@ TEST_F(FullDiskTest, DeletionWorksAtOnceWhenAFlushFailedOnAFullDisk) {
   EXPECT_EQ(read_all(keep), kept);
   EXPECT_EQ(read_all(after), "written after the full disk");
   EXPECT_EQ(store_->lookup(ns_, kRootIno, "big").code(), Errc::not_found);
+}
+
+TEST(SpaceReclaimer, CompactsOnlyNamespacesHoldingDeletedData) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<NsId> compacted;
+  int runs = 0;
+  SpaceReclaimer r(
+      [&] {
+        std::lock_guard lock(mu);
+        ++runs;
+        return std::vector<SpaceReclaimer::Family>{
+            {1, 100u << 20, 10u << 20},  // 90 MiB deleted
+            {2, 10u << 20, 9u << 20},    // 1 MiB: not worth a compaction
+            {3, 50u << 20, 20u << 20},   // 30 MiB, but the compaction refuses
+        };
+      },
+      [&](NsId ns) -> Status {
+        std::lock_guard lock(mu);
+        compacted.push_back(ns);
+        cv.notify_all();
+        if (ns == 3) return Error(Errc::no_space, "no room");
+        return Status::ok();
+      });
+  r.request();
+  r.request();  // coalesced with the first
+  std::unique_lock lock(mu);
+  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return compacted.size() >= 2; }));
+  EXPECT_EQ(compacted, (std::vector<NsId>{1, 3}));
+  EXPECT_EQ(runs, 1);
 }
 
 }  // namespace
