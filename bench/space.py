@@ -98,7 +98,7 @@ def bench_reclaim(d: harness.Daemon, size: int) -> dict:
         time.sleep(0.2)
     # The daemon flushes debug lines late (at the next info line): time the
     # reclaim by the timestamp of the first figures that show it.
-    return {"size_mib": size / MiB, "fill_s": t_fill, "reclaim_s": log_time(last["line"]) - t_del_wall,
+    return {"size_mib": size / MiB, "fill_s": t_fill, "reclaim_s": (log_time(last["line"]) or 0.0) - t_del_wall,
             "live_mib": last["live"] / MiB, "physical_mib": last["physical"] / MiB}
 
 

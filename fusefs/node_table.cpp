@@ -82,14 +82,20 @@ std::vector<fuse_ino_t> NodeTable::prune_candidates(size_t max) {
   // One round of a clock hand over the hash buckets, taken a slice at a time
   // so that lookups wait for one slice at most; the next call goes on where
   // this one stopped instead of rescanning the table's start.
-  size_t round = 0;  // buckets passed in this call
+  size_t round = 0;    // buckets passed in this call
+  size_t buckets = 0;  // the table's bucket count when this call started
   bool done = false;
   for (bool first = true; !done; first = false) {
     // std::mutex does not hand over: without a pause the sweep would take
     // the lock back before a woken lookup runs.
     if (!first) std::this_thread::sleep_for(std::chrono::microseconds(50));
     std::lock_guard lock(mu_);
-    const size_t buckets = nodes_.bucket_count();
+    if (first) {
+      buckets = nodes_.bucket_count();
+      hand_ %= buckets;
+    } else if (nodes_.bucket_count() != buckets) {
+      break;  // rehashed meanwhile: the hand would offer nodes again
+    }
     size_t work = 0;
     while (work < kPruneSlice) {
       if (out.size() >= max || round >= buckets) {

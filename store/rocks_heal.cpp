@@ -74,6 +74,8 @@ void Healer::stop() {
     stopping_ = true;
     db_ = nullptr;
   }
+  // A Resume() a write started may still run: the database must outlive it.
+  { std::lock_guard wait_for_resume(resume_mu_); }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
@@ -128,12 +130,12 @@ void Healer::retry_loop() {
     // Wait out the backoff first: the condition (e.g. a full disk) needs time to clear.
     if (cv_.wait_for(lock, backoff, [this] { return stopping_; })) break;
     if (!pending_ || db_ == nullptr) continue;
-    rocksdb::DB* db = db_;
     const std::string why = pending_reason_;
     const uint64_t n = attempts_.load(std::memory_order_relaxed) + 1;
     lock.unlock();
-    rocksdb::Status s = attempt_resume(db);
+    rocksdb::Status s = attempt_resume(/*reuse_recent=*/false);
     lock.lock();
+    if (stopping_) break;
     if (s.ok()) {
       // A write may have resumed meanwhile (resume_now) and said so.
       if (pending_) spdlog::info("store {}: writes resumed after {} (attempt {})", path_, why, n);
@@ -152,31 +154,27 @@ void Healer::retry_loop() {
   }
 }
 
-rocksdb::Status Healer::attempt_resume(rocksdb::DB* db) {
+rocksdb::Status Healer::attempt_resume(bool reuse_recent) {
   std::lock_guard r(resume_mu_);
+  rocksdb::DB* db = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ || db_ == nullptr) return rocksdb::Status::Aborted("store closing");
+    db = db_;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  // Writers that failed together share one attempt.
+  if (reuse_recent && now - last_resume_ < kResumeInterval) return last_status_;
   attempts_.fetch_add(1, std::memory_order_relaxed);
-  last_resume_ = std::chrono::steady_clock::now();
-  rocksdb::Status s = db->Resume();
-  last_resume_ok_ = s.ok();
-  if (!s.ok()) failures_.fetch_add(1, std::memory_order_relaxed);
-  return s;
+  last_resume_ = now;
+  last_status_ = db->Resume();
+  if (!last_status_.ok()) failures_.fetch_add(1, std::memory_order_relaxed);
+  return last_status_;
 }
 
 bool Healer::resume_now() {
   if (read_only()) return false;
-  rocksdb::DB* db = nullptr;
-  {
-    std::lock_guard lock(mu_);
-    if (stopping_ || db_ == nullptr) return false;
-    db = db_;
-  }
-  std::string why;
-  {
-    std::lock_guard r(resume_mu_);
-    // A caller that waited for another's attempt takes its result.
-    if (std::chrono::steady_clock::now() - last_resume_ < kResumeInterval) return last_resume_ok_;
-  }
-  rocksdb::Status s = attempt_resume(db);
+  rocksdb::Status s = attempt_resume(/*reuse_recent=*/true);
   if (!s.ok()) {
     spdlog::debug("store {}: resume after a failed write: {}", path_, s.ToString());
     if (unsafe(s)) enter_read_only(fmt::format("resume failed: {}", s.ToString()));

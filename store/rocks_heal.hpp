@@ -60,7 +60,9 @@ class Healer {
 
  private:
   void retry_loop();
-  rocksdb::Status attempt_resume(rocksdb::DB* db);
+  // db->Resume(), one at a time; Aborted once stopping. With reuse_recent,
+  // an attempt younger than kResumeInterval answers instead.
+  rocksdb::Status attempt_resume(bool reuse_recent);
   static constexpr std::chrono::milliseconds kResumeInterval{200};
 
   const std::string path_;
@@ -77,9 +79,10 @@ class Healer {
   std::string read_only_reason_;
   std::thread thread_;
 
-  std::mutex resume_mu_;  // one Resume() at a time; guards the two below
+  // One Resume() at a time; guards the two below. Taken before mu_, never after.
+  std::mutex resume_mu_;
   std::chrono::steady_clock::time_point last_resume_{};
-  bool last_resume_ok_ = false;
+  rocksdb::Status last_status_;
 };
 
 }  // namespace gcfs

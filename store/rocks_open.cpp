@@ -72,15 +72,17 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(const StoreOptions& options
         if (!counters) continue;  // dropped meanwhile, or unreadable: leave it
         rocksdb::ColumnFamilyMetaData md;
         self->db_->GetColumnFamilyMetaData(ns->cf, &md);
-        out.push_back({ns->id, md.size, counters->live_bytes});
+        out.push_back({ns->id, md.size + md.blob_file_size, counters->live_bytes});
       }
       return out;
     };
-    self->reclaimer_ = std::make_unique<SpaceReclaimer>(std::move(families), [self](NsId id) {
+    auto compact = [self](NsId id, std::atomic<bool>* cancel) {
       CompactRequest urgent;
       urgent.low_priority = false;
+      urgent.cancel = cancel;
       return self->compact(id, urgent);
-    });
+    };
+    self->reclaimer_ = std::make_unique<SpaceReclaimer>(std::move(families), std::move(compact));
   }
   return store;
 }

@@ -19,6 +19,7 @@ SpaceReclaimer::~SpaceReclaimer() {
     std::lock_guard lock(mu_);
     stop_ = true;
   }
+  cancel_ = true;
   cv_.notify_all();
   thread_.join();
 }
@@ -47,13 +48,14 @@ void SpaceReclaimer::loop() {
 
 void SpaceReclaimer::run() {
   for (const Family& f : families_()) {
+    if (cancel_) return;
     if (f.sst_bytes < f.live_bytes + kWorthReclaiming) continue;
     const uint64_t dead = f.sst_bytes - f.live_bytes;
     spdlog::info(
         "store disk nearly full: compacting namespace {} to reclaim ~{} bytes of deleted "
         "data",
         f.ns, dead);
-    if (auto s = compact_(f.ns); !s) {
+    if (auto s = compact_(f.ns, &cancel_); !s) {
       spdlog::warn("store disk full: cannot reclaim namespace {}'s deleted data: {}", f.ns,
                    s.error().message());
     }

@@ -6,6 +6,7 @@
 // every write, deletions included.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -27,7 +28,8 @@ class SpaceReclaimer {
     uint64_t live_bytes = 0;  // of which live: the rest a compaction drops
   };
   using Families = std::function<std::vector<Family>()>;
-  using Compact = std::function<Status(NsId)>;
+  // Compacts a namespace; stops early once *cancel is true (shutdown).
+  using Compact = std::function<Status(NsId, std::atomic<bool>* cancel)>;
   SpaceReclaimer(Families families, Compact compact);
   ~SpaceReclaimer();  // stops and joins: call before the DB closes
   // Asks for a run; coalesces requests and runs at most every few seconds.
@@ -42,6 +44,7 @@ class SpaceReclaimer {
   std::condition_variable cv_;
   bool requested_ = false;
   bool stop_ = false;
+  std::atomic<bool> cancel_{false};  // set with stop_: ends a compaction early
   std::thread thread_;
 };
 

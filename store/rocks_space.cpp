@@ -184,16 +184,18 @@ Status RocksStore::check_compaction_room(NsState& ns, const CompactRequest& req)
     }
     output = std::min(output, overlapping);
   }
-  // It starts by flushing memtables, and must leave the writers' reserve:
-  // a compaction that meets the full disk half-way stops every write.
+  // It starts by flushing memtables, and needs a margin for its WAL and
+  // MANIFEST writes: a compaction that meets the full disk half-way stops
+  // every write. It may use the writers' reserve meanwhile (it is asked for
+  // when that reserve is reached, and gives back more than it takes).
   uint64_t memtables = 0;
   db_->GetAggregatedIntProperty("rocksdb.cur-size-all-mem-tables", &memtables);
-  const uint64_t need = output + memtables + opts_.reserve_bytes;
+  const uint64_t need = output + memtables + kCompactionMargin;
   if (need > *free) {
     return Error(Errc::no_space,
                  fmt::format("compacting namespace {} needs {} bytes free (output up to {}, "
-                             "memtables {}, reserve {}) and the store's disk has {}",
-                             ns.id, need, output, memtables, opts_.reserve_bytes, *free));
+                             "memtables {}, margin {}) and the store's disk has {}",
+                             ns.id, need, output, memtables, kCompactionMargin, *free));
   }
   return Status::ok();
 }

@@ -216,6 +216,7 @@ class RocksStore final : public Store {
   Status check_writable() const;
   Status check_space(uint64_t bytes) const;
   // Errc::no_space when the disk has no room for a compaction's output.
+  static constexpr uint64_t kCompactionMargin = uint64_t{4} << 20;
   Status check_compaction_room(NsState& ns, const CompactRequest& req);
   // Free bytes on the store's disk for an unprivileged writer; nullopt when unknown.
   std::optional<uint64_t> free_bytes() const;
