@@ -51,6 +51,18 @@ def payload(i: int, size: int) -> bytes:
 SPACE_RE = re.compile(r"space: ns=(\S+) (.*)$")
 
 
+def _fields(text: str) -> dict:
+    """key=value pairs whose value is a number."""
+    fields: dict = {}
+    for kv in text.split():
+        k, _, v = kv.partition("=")
+        try:
+            fields[k] = float(v)
+        except ValueError:
+            pass
+    return fields
+
+
 def space_lines(log: Path, ns: str, offset: int = 0) -> list[dict[str, float]]:
     """The daemon's periodic `space: ns=NS key=value...` debug lines for ns, as dicts, from
     byte offset on; each also has "line", the whole log line."""
@@ -63,14 +75,13 @@ def space_lines(log: Path, ns: str, offset: int = 0) -> list[dict[str, float]]:
     out = []
     for line in text.splitlines():
         m = SPACE_RE.search(line)
-        if not m or m.group(1) != ns:
-            continue
-        fields: dict = {"line": line}
-        for kv in m.group(2).split():
-            k, _, v = kv.partition("=")
-            try:
-                fields[k] = float(v)
-            except ValueError:
-                pass
-        out.append(fields)
+        if m and m.group(1) == ns:
+            out.append(_fields(m.group(2)) | {"line": line})
     return out
+
+
+def total_lines(log: Path) -> list[dict[str, float]]:
+    """The daemon's `space: total key=value...` lines, as dicts."""
+    marker = "space: total "
+    return [_fields(line[line.index(marker) + len(marker):])
+            for line in log.read_text(errors="replace").splitlines() if marker in line]

@@ -15,31 +15,13 @@ import re
 import subprocess
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 import harness
-from gocmd import du_bytes, go_env, payload, space_lines
+from gocmd import du_bytes, go_env, payload, space_lines, total_lines
 
 MiB = 1 << 20
-
-
-def total_lines(log: Path) -> list[dict[str, float]]:
-    out = []
-    for line in log.read_text(errors="replace").splitlines():
-        i = line.find("space: total ")
-        if i < 0:
-            continue
-        fields = {}
-        for kv in line[i + len("space: total "):].split():
-            k, _, v = kv.partition("=")
-            try:
-                fields[k] = float(v)
-            except ValueError:
-                pass
-        out.append(fields)
-    return out
 
 
 @pytest.mark.watchdog(600)
