@@ -247,7 +247,7 @@ class Bench:
         self.daemon.restart()
         waited = wait_idle(self.daemon.pid)
         print(f"  daemon idle {waited:.0f} s after the remount (flushes, compactions)", flush=True)
-        lat = fsops.lookup_latencies(names, samples, lambda: drop_caches(2))
+        lat = fsops.lookup_latencies(names, samples, lambda: drop_caches(2), self.args.scale_rounds)
         for n in (small, big):
             res[n].update(lat[n])
             print(f"  scale {n:>9} entries: lookup p50 {res[n]['p50_us']:.1f} us "
@@ -274,6 +274,8 @@ def main():
     ap.add_argument("--scale-small", type=int, default=10_000)
     ap.add_argument("--scale-big", type=int, default=1_000_000)
     ap.add_argument("--scale-samples", type=int, default=20_000)
+    ap.add_argument("--scale-rounds", type=int, default=5,
+                    help="rounds of distinct samples; figures are medians over rounds")
     ap.add_argument("--out", default=str(REPO / "bench" / "results"))
     args = ap.parse_args()
     if args.quick:

@@ -6,6 +6,7 @@ import hashlib
 import mmap
 import os
 import random
+import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -123,29 +124,38 @@ def _pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(q * len(xs)))]
 
 
-def lookup_latencies(groups: dict, samples: int, forget) -> dict:
+def lookup_latencies(groups: dict, samples: int, forget, rounds: int = 1) -> dict:
     """For each group of names (e.g. two namespaces): p50/p99 of the first stat, then of the
     first open+read+close, of `samples` distinct entries, after `forget()` emptied the kernel's
     entry cache, so every sample is one LOOKUP that reaches the daemon. The groups take turns
-    sample by sample: a slow stretch of the machine hits them alike."""
-    rnd = random.Random(3)
-    picks = {k: rnd.sample(names, 2 * samples) for k, names in groups.items()}
-    lat = {k: [] for k in groups}
-    rlat = {k: [] for k in groups}
-    forget()
-    for i in range(samples):
-        for k, pick in picks.items():
-            t0 = time.perf_counter()
-            os.stat(pick[i])
-            lat[k].append((time.perf_counter() - t0) * 1e6)
-    forget()
-    for i in range(samples, 2 * samples):
-        for k, pick in picks.items():
-            t0 = time.perf_counter()
-            fd = os.open(pick[i], os.O_RDONLY)
-            os.read(fd, 176)
-            os.close(fd)
-            rlat[k].append((time.perf_counter() - t0) * 1e6)
-    return {k: {"p50_us": _pct(lat[k], 0.5), "p99_us": _pct(lat[k], 0.99),
-                "read_p50_us": _pct(rlat[k], 0.5), "read_p99_us": _pct(rlat[k], 0.99)}
-            for k in groups}
+    sample by sample: a slow stretch of the machine hits them alike. With several rounds (new
+    samples each), each figure is the median of the rounds' percentiles."""
+    per_round = {k: [] for k in groups}
+    for r in range(rounds):
+        rnd = random.Random(3 + r)
+        picks = {k: rnd.sample(names, 2 * samples) for k, names in groups.items()}
+        lat = {k: [] for k in groups}
+        rlat = {k: [] for k in groups}
+        forget()
+        for i in range(samples):
+            for k, pick in picks.items():
+                t0 = time.perf_counter()
+                os.stat(pick[i])
+                lat[k].append((time.perf_counter() - t0) * 1e6)
+        forget()
+        for i in range(samples, 2 * samples):
+            for k, pick in picks.items():
+                t0 = time.perf_counter()
+                fd = os.open(pick[i], os.O_RDONLY)
+                os.read(fd, 176)
+                os.close(fd)
+                rlat[k].append((time.perf_counter() - t0) * 1e6)
+        for k in groups:
+            per_round[k].append({"p50_us": _pct(lat[k], 0.5), "p99_us": _pct(lat[k], 0.99),
+                                 "read_p50_us": _pct(rlat[k], 0.5),
+                                 "read_p99_us": _pct(rlat[k], 0.99)})
+    out = {}
+    for k, rs in per_round.items():
+        out[k] = {f: statistics.median(x[f] for x in rs) for f in rs[0]}
+        out[k]["rounds"] = rs
+    return out

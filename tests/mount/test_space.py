@@ -147,9 +147,11 @@ def test_eviction_keeps_usage_under_the_limit_during_go_build(gocachefs, tmp_pat
     log = d.log.read_text(errors="replace")
     evicted = sum(int(m) for m in re.findall(r"evicted (\d+) files", log))
     assert evicted > 0, "the build never went over the limit?"
-    # Usage is checked right after each commit: the peak overshoots the limit
-    # by at most what was written meanwhile.
-    assert peak <= limit * 1.05, f"peak live {peak / MiB:.1f} MiB"
+    # A commit wakes the eviction thread, which runs after it: the peak
+    # overshoots the limit by what was committed meanwhile. go build runs two
+    # compiles at once here; on a loaded CI machine that was 1.3 MiB once
+    # (20.0 MiB peak usually), so allow 10% (without eviction: ~38 MiB).
+    assert peak <= limit * 1.10, f"peak live {peak / MiB:.1f} MiB"
     assert lines[-1]["live"] <= limit
     # Stored bytes seen through the mount agree.
     stored = 0
