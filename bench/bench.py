@@ -32,7 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 import harness  # noqa: E402  (the test suite's daemon harness)
-from gocmd import GO, go_build  # noqa: E402  (the tests' go command)
+from gocmd import GO, du_bytes, go_build  # noqa: E402  (the tests' go command)
 
 sys.path.insert(0, str(REPO / "bench"))
 import fsops  # noqa: E402
@@ -50,14 +50,9 @@ def drop_caches(what: int = 3):
     Path("/proc/sys/vm/drop_caches").write_text(f"{what}\n")
 
 
-def du_bytes(path: Path) -> int:
+def apparent_bytes(path: Path) -> int:
+    """The files' sizes under path (du -sb): what the plain cache's files hold."""
     out = subprocess.run(["du", "-sb", str(path)], capture_output=True, text=True, check=True)
-    return int(out.stdout.split()[0])
-
-
-def du_alloc(path: Path) -> int:
-    out = subprocess.run(["du", "-s", "--block-size=1", str(path)], capture_output=True, text=True,
-                         check=True)
     return int(out.stdout.split()[0])
 
 
@@ -175,9 +170,9 @@ class Bench:
         # what the store keeps for good (WAL and memtable drained).
         # Every cold round built into its own namespace and its own plain
         # directory, so compare the whole store with all plain caches.
-        plain_bytes = du_bytes(self.plain)
+        plain_bytes = apparent_bytes(self.plain)
         self.daemon.restart()
-        store = du_alloc(self.daemon.store)
+        store = du_bytes(self.daemon.store)
         ratio = store / plain_bytes
         self.results["cases"][f"footprint after {label}"] = {
             "unit": "bytes", "store_physical": store, "plain_file_bytes": plain_bytes,

@@ -36,9 +36,10 @@ def go_build(gocache: Path, home: Path, target: str = "std", cgo: bool = False,
 
 
 def du_bytes(path: Path | str) -> int:
-    """Bytes allocated on disk under path (du -sk)."""
-    out = subprocess.run(["du", "-sk", str(path)], capture_output=True, text=True, check=True)
-    return int(out.stdout.split()[0]) * 1024
+    """Bytes allocated on disk under path (what du counts)."""
+    out = subprocess.run(["du", "-s", "--block-size=1", str(path)], capture_output=True,
+                         text=True, check=True)
+    return int(out.stdout.split()[0])
 
 
 def payload(i: int, size: int) -> bytes:
