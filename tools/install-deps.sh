@@ -15,6 +15,7 @@ PACKAGES=(
   golang-go python3 python3-pytest python3-yaml
   prometheus
   clang-format git ca-certificates
+  iproute2 systemd procps
 )
 
 missing=()
