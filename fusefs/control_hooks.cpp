@@ -25,7 +25,7 @@ void KernelHooks::inval(const std::string& name) {
 }
 
 void KernelHooks::namespace_replaced(const std::string& name, NsId old_id, NsId new_id) {
-  fs_.swap_grace().replaced(old_id, new_id);  // before the kernel forgets the old view
+  fs_.namespace_swapped(old_id, new_id);  // before the kernel forgets the old view
   if (fs_.inos().multi()) {
     // The namespace's dentry goes, and the kernel drops its whole subtree
     // with it: the next lookup by name reaches the new id.

@@ -189,8 +189,9 @@ int run_daemon(DaemonOptions o) {
   fo.max_file_bytes = so.max_file_size;
   Filesystem fs(**store, fo);
   if (single_ns != 0) space.only_ns = single_ns;
-  SpaceManager space_manager(
-      **store, space, [&fs](const Evicted& e) { fs.evicted(e.ns, e.ino, e.parent, e.name); });
+  space.protect_recent = std::chrono::seconds(o.protect_recent_s);
+  SpaceManager space_manager(**store, space, &fs);
+  fs.set_swap_listener([&space_manager](NsId ns) { space_manager.note_swap(ns); });
   SpaceWorkerOptions swo;
   swo.compaction_interval =
       std::chrono::milliseconds(static_cast<int64_t>(o.space_interval * 1000));

@@ -29,6 +29,8 @@ struct DaemonOptions {
   uint64_t ns_max_size = 0;
   double low_watermark_pct = 90.0;
   double space_interval = 5.0;
+  // Entries used within this many seconds are never evicted. Default: 600.
+  uint64_t protect_recent_s = 600;
   // Prometheus endpoint, HOST:PORT or "off". Default: 127.0.0.1:9868.
   std::string metrics_listen = "127.0.0.1:9868";
   // Free-space floor of the store disk, percent (0: off). Default: 5.

@@ -11,9 +11,12 @@
 #include <functional>
 #include <string>
 
+#include <shared_mutex>
+
 #include "fusefs/activity.hpp"
 #include "fusefs/ino_map.hpp"
 #include "fusefs/node_table.hpp"
+#include "fusefs/space_manager.hpp"
 #include "fusefs/swap_grace.hpp"
 #include "fusefs/use_tracker.hpp"
 #include "store/store.hpp"
@@ -51,7 +54,9 @@ struct FileHandle {
 };
 static_assert(alignof(Node) >= 2, "FileHandle keeps a flag in the low bit of a Node*");
 
-class Filesystem {
+// Lock order: evict_fence_ -> NodeTable::mu_ (never the reverse); store
+// calls may be made under evict_fence_ (never under NodeTable::mu_).
+class Filesystem final : public Evictor {
  public:
   Filesystem(Store& store, FsOptions options);
 
@@ -90,11 +95,26 @@ class Filesystem {
   UseTracker& uses() { return uses_; }
   // Called after every successful commit (the space worker checks limits).
   void set_commit_listener(std::function<void(NsId)> f) { commit_listener_ = std::move(f); }
+  // Called when a snapshot swap gave a namespace a new id (before the
+  // kernel's view is dropped).
+  void set_swap_listener(std::function<void(NsId)> f) { swap_listener_ = std::move(f); }
+  void namespace_swapped(NsId old_id, NsId new_id) {
+    swap_grace_.replaced(old_id, new_id);
+    if (swap_listener_) swap_listener_(new_id);
+  }
   // Drops (parent, name) from the kernel's dentry cache. Not from inside a
   // FUSE request.
   void invalidate_entry(NsId ns, Ino parent, std::string_view name);
-  // The store unlinked `ino` (eviction): purge unless open, then invalidate.
-  void evicted(NsId ns, Ino ino, Ino parent, std::string_view name);
+  // Evicts (parent, name) if it is still `ino` and unused since
+  // `used_before_ns`, also by uses not yet in the index; the orphan is
+  // purged now if the kernel holds no reference, else when it forgets it.
+  // Then the kernel's entry is dropped. Not from inside a FUSE request.
+  Result<UnlinkIf> evict(NsId ns, Ino parent, const std::string& name, Ino ino,
+                         int64_t used_before_ns) override;
+  // Held shared by a lookup from its store read until the kernel's
+  // reference is taken, exclusive by an eviction: a lookup either sees the
+  // entry and its reference keeps the inode alive, or does not see it.
+  std::shared_mutex& evict_fence() { return evict_fence_; }
 
  private:
   Store& store_;
@@ -104,9 +124,11 @@ class Filesystem {
   Activity activity_;
   SwapGrace swap_grace_;
   fuse_session* session_ = nullptr;
+  std::shared_mutex evict_fence_;
   Timespec mount_time_;
   UseTracker uses_;
   std::function<void(NsId)> commit_listener_;  // set before the session runs
+  std::function<void(NsId)> swap_listener_;    // set before the session runs
 };
 
 Timespec now_timespec();

@@ -20,15 +20,24 @@ void Filesystem::invalidate_entry(NsId ns, Ino parent, std::string_view name) {
   }
 }
 
-void Filesystem::evicted(NsId ns, Ino ino, Ino parent, std::string_view name) {
+Result<UnlinkIf> Filesystem::evict(NsId ns, Ino parent, const std::string& name, Ino ino,
+                                   int64_t used_before_ns) {
   const fuse_ino_t fino = inos_.to_fuse(ns, ino);
-  // An open file keeps its data until closed (purged at release); a file the
-  // kernel only remembers goes now, so the live bytes drop at once (the
-  // kernel's later forget finds nothing left to purge).
-  const bool open = nodes_.is_open(fino);
-  nodes_.mark_orphan(fino);
-  if (!open) purge({ns, ino});
+  bool purge_now = false;
+  {
+    std::unique_lock fence(evict_fence_);
+    // Used since the space worker last wrote uses to the index.
+    if (uses_.pending(ns, ino)) return UnlinkIf::used;
+    auto r = store_.unlink_if_unused(ns, parent, name, ino, used_before_ns, now_timespec());
+    if (!r || *r != UnlinkIf::unlinked) return r;
+    // An inode the kernel holds (an entry it may open through, an open
+    // file) keeps its data until forgotten or closed; one it does not know
+    // goes now, so the live bytes drop at once.
+    purge_now = nodes_.orphan_unless_referenced(fino);
+  }
+  if (purge_now) purge({ns, ino});
   invalidate_entry(ns, parent, name);
+  return UnlinkIf::unlinked;
 }
 
 }  // namespace gcfs::fusefs

@@ -56,6 +56,16 @@ int main(int argc, char** argv) {
                  "Eviction stops at this percentage of a size limit")
       ->check(CLI::Range(1.0, 100.0))
       ->capture_default_str();
+  app.add_option_function<std::string>(
+         "--protect-recent",
+         [&o](const std::string& v) {
+           auto n = gcfs::policy::parse_duration_seconds(v);
+           if (!n) throw CLI::ValidationError("--protect-recent", "not a duration (e.g. 10m): " + v);
+           o.protect_recent_s = *n;
+         },
+         "Entries used within this time are never evicted: a build checks an entry and opens "
+         "it later; a size limit below what is in use is exceeded (default 10m)")
+      ->type_name("DURATION");
   app.add_option("--space-interval", o.space_interval,
                  "Seconds between checks for blocks to compact")
       ->check(CLI::PositiveNumber)

@@ -65,6 +65,17 @@ void collect_counters(Families& out, Store& store, const SpaceManager& space) {
   }
   for (auto* f : {&runs, &compacted, &evictions, &evicted}) out.push_back(std::move(*f));
   out.push_back(durations(snap));
+  auto blocked = counter_family(
+      "gocachefs_eviction_limit_in_use_total",
+      "Eviction rounds that left a size limit exceeded because only entries in use were left");
+  add_sample(blocked, static_cast<double>(snap.limit_in_use_rounds));
+  out.push_back(std::move(blocked));
+  auto excess = gauge_family(
+      "gocachefs_size_limit_in_use_excess_bytes",
+      "Live bytes over a size limit held by entries in use (used within --protect-recent, or "
+      "in a namespace swapped since): the limit is below the working set (0: limits met)");
+  add_sample(excess, static_cast<double>(space.in_use_excess_bytes()));
+  out.push_back(std::move(excess));
 }
 
 }  // namespace

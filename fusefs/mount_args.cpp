@@ -12,8 +12,7 @@ namespace gcfs::fusefs {
 namespace {
 
 // -o key=value the daemon itself consumes, and its long option.
-// (The space policy adds max_size -> --max-size here when it lands.)
-constexpr std::array<std::pair<std::string_view, std::string_view>, 12> kDaemonOptions = {{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 13> kDaemonOptions = {{
     {"store", "--store"},
     {"namespace", "--namespace"},
     {"log_level", "--log-level"},
@@ -26,6 +25,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 12> kDaemonO
     {"cache_size", "--cache-size"},
     {"memtable_size", "--memtable-size"},
     {"max_inodes", "--max-inodes"},
+    {"protect_recent", "--protect-recent"},
 }};
 
 // Handed to libfuse as they are.

@@ -56,10 +56,12 @@ bool NodeTable::mark_orphan(fuse_ino_t fino) {
   return true;
 }
 
-bool NodeTable::is_open(fuse_ino_t fino) {
+bool NodeTable::orphan_unless_referenced(fuse_ino_t fino) {
   std::lock_guard lock(mu_);
   auto it = nodes_.find(fino);
-  return it != nodes_.end() && it->second->opens > 0;
+  if (it == nodes_.end()) return true;  // only referenced nodes are kept
+  it->second->orphan = true;
+  return false;
 }
 
 Node* NodeTable::find(fuse_ino_t fino) {

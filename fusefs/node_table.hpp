@@ -67,8 +67,10 @@ class NodeTable {
   // Marks a node unlinked. Returns false if the kernel holds no reference
   // (the caller purges at once).
   bool mark_orphan(fuse_ino_t fino);
-  // Whether the inode has an open handle.
-  bool is_open(fuse_ino_t fino);
+  // For an evicted inode, in one step: true if the kernel holds no
+  // reference (the caller purges now); else marks it an orphan, purged at
+  // the last forget or close.
+  bool orphan_unless_referenced(fuse_ino_t fino);
   // Only for the inode a request is about: the kernel pins it meanwhile.
   Node* find(fuse_ino_t fino);
   // The size of the file's uncommitted content, if it has any. Safe for any

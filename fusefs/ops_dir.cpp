@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
+#include <shared_mutex>
 
 #include "fusefs/dir_buffer.hpp"
 #include "fusefs/filesystem.hpp"
@@ -24,6 +26,9 @@ void list(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bool plus) {
   uint64_t from = std::max<uint64_t>(static_cast<uint64_t>(off) + 1, 3);
   Error failure;
   bool failed = false;
+  // readdirplus hands out references like lookup does (see lookup).
+  std::shared_lock<std::shared_mutex> fence;
+  if (plus) fence = std::shared_lock(fs.evict_fence());
   Status s = fs.store().readdir(id.ns, id.ino, from, [&](const DirEntry& de) {
     Attr attr;
     if (plus) {
@@ -41,6 +46,7 @@ void list(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bool plus) {
     }
     return buf.add(de.name, id.ns, attr, de.cookie);
   });
+  if (fence.owns_lock()) fence.unlock();
   if (!s) return reply_err(req, s.error());
   if (failed) return reply_err(req, failure);
   buf.reply();

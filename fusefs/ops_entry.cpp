@@ -6,6 +6,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
+#include <shared_mutex>
 
 #include "fusefs/filesystem.hpp"
 #include "fusefs/root_ops.hpp"
@@ -72,19 +74,32 @@ void lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   Filesystem& fs = fs_of(req);
   if (fs.inos().is_virtual_root(parent)) return root::lookup(req, fs, name);
   NodeId p = fs.inos().from_fuse(parent);
-  auto attr = fs.store().lookup(p.ns, p.ino, name);
-  bool action = is_action_name(name);
-  if (!attr) {
-    if (attr.code() != Errc::not_found) return reply_err(req, attr.error());
-    if (auto prev = fs.swap_grace().fallback(fs.store(), p.ns, p.ino, name)) {
-      return reply_grace_entry(req, fs, prev->first, prev->second);  // swap_grace.hpp
+  const bool action = is_action_name(name);
+  fuse_entry_param e;
+  {
+    // From the store read until the kernel's reference is taken, no
+    // eviction: the entry found is still there when the kernel gets it.
+    std::shared_lock fence(fs.evict_fence());
+    auto attr = fs.store().lookup(p.ns, p.ino, name);
+    if (!attr) {
+      fence.unlock();
+      if (attr.code() != Errc::not_found) return reply_err(req, attr.error());
+      if (auto prev = fs.swap_grace().fallback(fs.store(), p.ns, p.ino, name)) {
+        return reply_grace_entry(req, fs, prev->first, prev->second);  // swap_grace.hpp
+      }
+      if (action) fs.activity().miss(p.ns);
+      return reply_negative(req, fs);
     }
-    if (action) fs.activity().miss(p.ns);
-    return reply_negative(req, fs);
+    fs.apply_pending(fs.inos().to_fuse(p.ns, attr->ino), *attr);
+    if (S_ISREG(attr->mode)) fs.uses().record(p.ns, attr->ino, p.ino, name, action);  // LRU
+    Node* node = fs.make_entry(p.ns, *attr, &e);
+    if (action) node->action.store(true, std::memory_order_relaxed);
   }
-  fs.apply_pending(fs.inos().to_fuse(p.ns, attr->ino), *attr);
-  if (S_ISREG(attr->mode)) fs.uses().record(p.ns, attr->ino, p.ino, name);  // LRU, in memory
-  reply_entry(req, fs, p.ns, *attr, action);
+  if (fuse_reply_entry(req, &e) != 0) {
+    // The kernel did not take the reference (interrupted request): give it back.
+    NodeId id;
+    if (fs.nodes().forget(e.ino, 1, &id)) fs.purge(id);
+  }
 }
 
 void forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {

@@ -124,10 +124,9 @@ void open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   }
   auto h = open_handle(fs, ino, id, fi->flags);
   if (!h) return reply_err(req, h.error());
-  fs.uses().record(id.ns, id.ino);  // LRU, in memory
-  if (!h->writable && h->node->action.load(std::memory_order_relaxed)) {
-    fs.activity().hit(id.ns);
-  }
+  const bool action = h->node->action.load(std::memory_order_relaxed);
+  fs.uses().record(id.ns, id.ino, 0, {}, action);  // LRU, in memory
+  if (!h->writable && action) fs.activity().hit(id.ns);
   set_open_flags(fi, *h);
   if (fuse_reply_open(req, fi) != 0) release_handle(fs, fi);
 }

@@ -41,6 +41,11 @@ void SpaceCounters::eviction(const std::string& ns, uint64_t files, uint64_t byt
   c.evicted_bytes += bytes;
 }
 
+void SpaceCounters::limit_in_use() {
+  std::lock_guard lock(mu_);
+  ++data_.limit_in_use_rounds;
+}
+
 SpaceCountersSnapshot SpaceCounters::snapshot() const {
   std::lock_guard lock(mu_);
   return data_;

@@ -42,6 +42,9 @@ struct NsSpaceCounters {
 struct SpaceCountersSnapshot {
   std::map<std::string, NsSpaceCounters> ns;
   std::array<DurationHistogram, kCompactionKinds> durations{};
+  // Eviction rounds that left a limit exceeded because only entries in use
+  // were left.
+  uint64_t limit_in_use_rounds = 0;
 };
 
 class SpaceCounters {
@@ -49,6 +52,7 @@ class SpaceCounters {
   void compaction(const std::string& ns, CompactionKind kind, double seconds,
                   uint64_t reclaimed_bytes);
   void eviction(const std::string& ns, uint64_t files, uint64_t bytes);
+  void limit_in_use();
   SpaceCountersSnapshot snapshot() const;
 
  private:

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <limits>
 #include <set>
+#include <span>
 
 namespace gcfs::fusefs {
 
@@ -27,8 +28,98 @@ int64_t to_ns(Timespec t) { return t.sec * 1'000'000'000LL + t.nsec; }
 
 }  // namespace
 
-SpaceManager::SpaceManager(Store& store, SpaceOptions options, EvictHook hook)
-    : store_(store), options_(options), hook_(std::move(hook)) {}
+// Without a kernel, an orphan is referenced by nothing: purge it at once.
+class StoreEvictor final : public Evictor {
+ public:
+  explicit StoreEvictor(Store& store) : store_(store) {}
+  Result<UnlinkIf> evict(NsId ns, Ino parent, const std::string& name, Ino ino,
+                         int64_t used_before_ns) override {
+    auto r = store_.unlink_if_unused(ns, parent, name, ino, used_before_ns, wall_now());
+    if (r && *r == UnlinkIf::unlinked) {
+      if (Status s = store_.purge(ns, ino); !s) return s;
+    }
+    return r;
+  }
+
+ private:
+  Store& store_;
+};
+
+SpaceManager::SpaceManager(Store& store, SpaceOptions options, Evictor* evictor)
+    : store_(store), options_(options) {
+  if (evictor == nullptr) {
+    own_evictor_ = std::make_unique<StoreEvictor>(store);
+    evictor = own_evictor_.get();
+  }
+  evictor_ = evictor;
+}
+
+int64_t SpaceManager::cutoff_of(NsId ns, int64_t now_ns, int64_t requested_ns) {
+  int64_t swapped = 0;
+  {
+    std::lock_guard lock(recent_mu_);
+    if (auto it = swapped_at_.find(ns); it != swapped_at_.end()) swapped = it->second;
+  }
+  const int64_t protect = std::chrono::nanoseconds(options_.protect_recent).count();
+  return policy::eviction_cutoff_ns(now_ns, protect, swapped, requested_ns);
+}
+
+void SpaceManager::note_swap(NsId ns) {
+  std::lock_guard lock(recent_mu_);
+  swapped_at_[ns] = to_ns(wall_now());
+}
+
+void SpaceManager::note_action_uses(NsId ns, const std::vector<std::pair<Ino, int64_t>>& uses) {
+  std::vector<std::pair<std::string, int64_t>> outputs;
+  char buf[200];
+  for (const auto& [ino, time] : uses) {
+    auto n = store_.read(ns, ino, 0, std::span<char>(buf, sizeof buf));
+    if (!n) continue;  // gone meanwhile: nothing to protect
+    if (auto out = policy::action_output(std::string_view(buf, *n))) {
+      outputs.emplace_back(std::move(*out), time);
+    }
+  }
+  const int64_t drop_before =
+      to_ns(wall_now()) - std::chrono::nanoseconds(options_.protect_recent).count();
+  std::lock_guard lock(recent_mu_);
+  // Bounded by the actions used within protect_recent.
+  for (auto& [id, m] : recent_outputs_) {
+    std::erase_if(m, [&](const auto& kv) { return kv.second < drop_before; });
+  }
+  std::erase_if(recent_outputs_, [](const auto& kv) { return kv.second.empty(); });
+  std::erase_if(swapped_at_, [&](const auto& kv) { return kv.second < drop_before; });
+  if (outputs.empty()) return;
+  auto& m = recent_outputs_[ns];
+  for (auto& [out, time] : outputs) {
+    int64_t& t = m[std::move(out)];
+    t = std::max(t, time);
+  }
+}
+
+bool SpaceManager::output_in_use(NsId ns, std::string_view id, int64_t cutoff) {
+  std::lock_guard lock(recent_mu_);
+  auto it = recent_outputs_.find(ns);
+  if (it == recent_outputs_.end()) return false;
+  auto o = it->second.find(std::string(id));
+  return o != it->second.end() && o->second >= cutoff;
+}
+
+void SpaceManager::note_in_use(uint64_t short_bytes) {
+  const uint64_t before = in_use_excess_.exchange(short_bytes);
+  if (short_bytes == 0) {
+    if (before != 0) spdlog::info("space: the size limits are met again");
+    return;
+  }
+  counters_.limit_in_use();
+  // Once per episode: the health check and the metric carry it meanwhile.
+  if (before == 0) {
+    spdlog::warn(
+        "space: the size limit is below the working set: {} bytes over it are held by entries "
+        "used in the last {} s (or in a namespace swapped since); they are kept, the limit is "
+        "exceeded",
+        short_bytes, options_.protect_recent.count());
+  }
+}
 
 std::vector<NsId> SpaceManager::namespaces() {
   if (options_.only_ns) return {*options_.only_ns};
@@ -68,6 +159,9 @@ Result<EvictResult> SpaceManager::enforce_limits() {
     if (!r) return r.status();
     done.files += r->files;
     done.bytes += r->bytes;
+    // Short of the low watermark is fine; over the limit itself is not.
+    done.short_bytes += policy::bytes_to_free(bytes - std::min(bytes, r->bytes), l.ns_max_bytes,
+                                              1.0);
     total -= std::min(total, r->bytes);
   }
   const uint64_t want = policy::bytes_to_free(total, l.max_bytes, l.low_watermark);
@@ -78,11 +172,13 @@ Result<EvictResult> SpaceManager::enforce_limits() {
     if (!r) return r.status();
     done.files += r->files;
     done.bytes += r->bytes;
+    done.short_bytes += policy::bytes_to_free(total - std::min(total, r->bytes), l.max_bytes, 1.0);
   }
   if (done.files > 0) {
     spdlog::info("space: evicted {} files ({} bytes) to stay under the size limit", done.files,
                  done.bytes);
   }
+  note_in_use(done.short_bytes);
   return done;
 }
 
@@ -101,60 +197,60 @@ Result<EvictResult> SpaceManager::evict_from(const std::vector<NsId>& nss, uint6
                                              int64_t before_ns,
                                              std::map<NsId, EvictResult>& by_ns) {
   EvictResult done;
-  std::set<std::pair<NsId, Ino>> stale;  // skipped this call: not found by name
+  const int64_t now = to_ns(wall_now());
+  std::map<NsId, int64_t> cutoff;
+  for (NsId ns : nss) cutoff[ns] = cutoff_of(ns, now, before_ns);
+  std::set<std::pair<NsId, Ino>> skipped;  // stale or in use: not offered again this call
   while (done.bytes < want) {
     // The oldest entries of every namespace, merged oldest first.
     std::vector<std::pair<NsId, LruEntry>> cands;
     for (NsId ns : nss) {
-      auto list = store_.lru_oldest(ns, kBatch + stale.size());
+      auto list = store_.lru_oldest(ns, kBatch + skipped.size());
       if (!list) {
-        if (list.code() == Errc::not_found) continue;
+        if (list.code() == Errc::not_found) continue;  // dropped or swapped out meanwhile
         return list.status();
       }
       for (auto& e : *list) {
-        if (!stale.contains({ns, e.ino})) cands.emplace_back(ns, std::move(e));
+        // Each list is oldest first: the rest of it is in use too.
+        if (e.last_use_ns >= cutoff[ns]) break;
+        if (!skipped.contains({ns, e.ino})) cands.emplace_back(ns, std::move(e));
       }
     }
     std::stable_sort(cands.begin(), cands.end(), [](const auto& a, const auto& b) {
       return a.second.last_use_ns < b.second.last_use_ns;
     });
     if (cands.empty()) break;
-    bool progress = false;
     for (const auto& [ns, e] : cands) {
-      if (done.bytes >= want || e.last_use_ns >= before_ns) return done;
-      auto r = evict_entry(ns, e);
-      if (!r) return r.status();
-      if (r->files == 0) {
-        stale.insert({ns, e.ino});
-      } else {
-        done.files += r->files;
-        done.bytes += r->bytes;
-        by_ns[ns].files += r->files;
-        by_ns[ns].bytes += r->bytes;
+      if (done.bytes >= want) return done;
+      auto r = evict_entry(ns, e, cutoff[ns]);
+      if (!r) {
+        if (r.code() == Errc::not_found) continue;  // dropped or swapped out meanwhile
+        return r.status();
       }
-      progress = true;
+      if (!r->has_value()) {
+        skipped.insert({ns, e.ino});
+        continue;
+      }
+      const EvictResult& one = **r;
+      done.files += one.files;
+      done.bytes += one.bytes;
+      by_ns[ns].files += one.files;
+      by_ns[ns].bytes += one.bytes;
     }
-    if (!progress) break;
   }
+  if (done.bytes < want) done.short_bytes = want - done.bytes;
   return done;
 }
 
-Status SpaceManager::unlink_one(NsId ns, Ino parent, const std::string& name, Ino ino) {
-  auto gone = store_.unlink(ns, parent, name, wall_now());
-  if (!gone) return gone.status();
-  if (hook_) {
-    hook_(Evicted{ns, ino, parent, name});
-  } else if (Status s = store_.purge(ns, *gone); !s) {
-    return s;
+Result<std::optional<EvictResult>> SpaceManager::evict_entry(NsId ns, const LruEntry& e,
+                                                             int64_t cutoff) {
+  using Outcome = std::optional<EvictResult>;
+  // An output a recent action names is in use, whatever its own index says.
+  if (auto id = policy::output_entry_id(e.name); id && output_in_use(ns, *id, cutoff)) {
+    return Outcome();
   }
-  return Status::ok();
-}
-
-Result<EvictResult> SpaceManager::evict_entry(NsId ns, const LruEntry& e) {
-  EvictResult done;
-  auto attr = store_.lookup(ns, e.parent, e.name);
-  // Renamed, replaced or removed since it was indexed: not this entry.
-  if (!attr || attr->ino != e.ino) return done;
+  auto attr = store_.getattr(ns, e.ino);
+  if (!attr) return attr.code() == Errc::not_found ? Result<Outcome>(Outcome()) : attr.status();
   // An action entry names its output: read it before the data goes.
   std::optional<std::string> output;
   if (policy::is_action_entry(e.name)) {
@@ -163,30 +259,30 @@ Result<EvictResult> SpaceManager::evict_entry(NsId ns, const LruEntry& e) {
       output = policy::action_output(std::string_view(buf, *n));
     }
   }
-  if (Status s = unlink_one(ns, e.parent, e.name, e.ino); !s) {
-    if (s.code() == Errc::not_found) return done;  // removed meanwhile
-    return s;
-  }
+  auto r = evictor_->evict(ns, e.parent, e.name, e.ino, cutoff);
+  if (!r) return r.status();
+  if (*r != UnlinkIf::unlinked) return Outcome();  // renamed, replaced, removed or used since
+  EvictResult done;
   done.files = 1;
   done.bytes = attr->stored + kEntryOverhead;
-  if (!output) return done;
+  if (!output || output_in_use(ns, *output, cutoff)) return Outcome(done);
   // The output goes too unless something used it after this action.
   auto root = store_.parent_of(ns, e.parent);
-  if (!root) return done;
+  if (!root) return Outcome(done);
   const auto [dir_name, out_name] = policy::output_location(*output);
   auto dir = store_.lookup(ns, *root, dir_name);
-  if (!dir) return done;
+  if (!dir) return Outcome(done);
   auto out = store_.lookup(ns, dir->ino, out_name);
-  if (!out) return done;
-  auto used = store_.last_use_ns(ns, out->ino);
-  if (!used || !policy::evict_output_with_action(e.last_use_ns, *used)) return done;
-  if (Status s = unlink_one(ns, dir->ino, out_name, out->ino); !s) {
-    if (s.code() == Errc::not_found) return done;
-    return s;
+  if (!out) return Outcome(done);
+  // evict_output_with_action: not used after the action (nor within the cutoff).
+  const int64_t used_before = std::min(cutoff, e.last_use_ns + 1);
+  auto ro = evictor_->evict(ns, dir->ino, out_name, out->ino, used_before);
+  if (!ro) return ro.code() == Errc::not_found ? Result<Outcome>(Outcome(done)) : ro.status();
+  if (*ro == UnlinkIf::unlinked) {
+    done.files++;
+    done.bytes += out->stored + kEntryOverhead;
   }
-  done.files++;
-  done.bytes += out->stored + kEntryOverhead;
-  return done;
+  return Outcome(done);
 }
 
 Status SpaceManager::compaction_round(std::atomic<bool>* cancel) {

@@ -37,10 +37,12 @@ void SpaceWorker::wake() {
 }
 
 void SpaceWorker::flush_uses() {
-  for (auto& [ns, list] : uses_.drain()) {
-    if (Status s = store_.record_uses(ns, list); !s && s.code() != Errc::not_found) {
+  for (auto& [ns, d] : uses_.drain()) {
+    // not_found: dropped, or swapped out (a snapshot now: its index stays).
+    if (Status s = store_.record_uses(ns, d.uses); !s && s.code() != Errc::not_found) {
       spdlog::warn("space: recording uses in namespace {}: {}", ns, s.error().message());
     }
+    manager_.note_action_uses(ns, d.actions);
   }
 }
 

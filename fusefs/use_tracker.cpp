@@ -12,12 +12,14 @@ int64_t now_ns() {
 }
 }  // namespace
 
-void UseTracker::put(NsId ns, FileUse use) {
-  const uint64_t key = (uint64_t{ns} << 48) | use.ino;
-  Shard& s = shards_[(key ^ (key >> 17)) % kShards];
+void UseTracker::put(NsId ns, FileUse use, bool action) {
+  const uint64_t key = key_of(ns, use.ino);
+  Shard& s = shard_of(key);
   std::lock_guard lock(s.mu);
-  auto [it, fresh] = s.uses.try_emplace(key, ns, FileUse{});
-  FileUse& cur = it->second.second;
+  auto [it, fresh] = s.uses.try_emplace(key, Tracked{ns, FileUse{}, false});
+  Tracked& t = it->second;
+  FileUse& cur = t.use;
+  t.action = t.action || action;
   if (!fresh && cur.from_mtime && !use.from_mtime) {
     // An explicit mtime stays the last use unless a later use follows it.
     if (use.time_ns <= cur.time_ns) return;
@@ -30,23 +32,34 @@ void UseTracker::put(NsId ns, FileUse use) {
   cur = std::move(use);
 }
 
-void UseTracker::record(NsId ns, Ino ino, Ino parent, std::string_view name) {
-  put(ns, FileUse{ino, parent, std::string(name), now_ns(), false});
+void UseTracker::record(NsId ns, Ino ino, Ino parent, std::string_view name, bool action) {
+  put(ns, FileUse{ino, parent, std::string(name), now_ns(), false}, action);
 }
 
 void UseTracker::record_mtime(NsId ns, Ino ino, Timespec mtime) {
-  put(ns, FileUse{ino, 0, {}, mtime.sec * 1'000'000'000LL + mtime.nsec, true});
+  put(ns, FileUse{ino, 0, {}, mtime.sec * 1'000'000'000LL + mtime.nsec, true}, false);
 }
 
-std::map<NsId, std::vector<FileUse>> UseTracker::drain() {
-  std::map<NsId, std::vector<FileUse>> out;
+bool UseTracker::pending(NsId ns, Ino ino) {
+  const uint64_t key = key_of(ns, ino);
+  Shard& s = shard_of(key);
+  std::lock_guard lock(s.mu);
+  return s.uses.contains(key);
+}
+
+std::map<NsId, DrainedUses> UseTracker::drain() {
+  std::map<NsId, DrainedUses> out;
   for (Shard& s : shards_) {
-    std::unordered_map<uint64_t, std::pair<NsId, FileUse>> taken;
+    std::unordered_map<uint64_t, Tracked> taken;
     {
       std::lock_guard lock(s.mu);
       taken.swap(s.uses);
     }
-    for (auto& [key, v] : taken) out[v.first].push_back(std::move(v.second));
+    for (auto& [key, t] : taken) {
+      DrainedUses& d = out[t.ns];
+      if (t.action) d.actions.emplace_back(t.use.ino, t.use.time_ns);
+      d.uses.push_back(std::move(t.use));
+    }
   }
   return out;
 }

@@ -101,6 +101,21 @@ bool evict_output_with_action(int64_t action_last_use_ns, int64_t output_last_us
   return output_last_use_ns <= action_last_use_ns;
 }
 
+std::optional<std::string_view> output_entry_id(std::string_view name) {
+  if (name.size() != 66 || !name.ends_with("-d") || !is_hex(name.substr(0, 64))) {
+    return std::nullopt;
+  }
+  return name.substr(0, 64);
+}
+
+int64_t eviction_cutoff_ns(int64_t now_ns, int64_t protect_ns, int64_t swapped_at_ns,
+                           int64_t requested_ns) {
+  if (swapped_at_ns != 0 && now_ns - swapped_at_ns < protect_ns) {
+    return std::numeric_limits<int64_t>::min();  // nothing of it goes yet
+  }
+  return std::min(now_ns - protect_ns, requested_ns);
+}
+
 std::optional<uint64_t> parse_size(std::string_view text) {
   if (text.empty()) return std::nullopt;
   double number = 0;

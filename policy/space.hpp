@@ -88,6 +88,21 @@ std::optional<std::string> action_output(std::string_view content);
 std::pair<std::string, std::string> output_location(std::string_view output_id);
 // An action's output goes with it unless used after the action was.
 bool evict_output_with_action(int64_t action_last_use_ns, int64_t output_last_use_ns);
+// The output ID of "<64 hex>-d", nullopt for any other name.
+std::optional<std::string_view> output_entry_id(std::string_view name);
+
+// ---- entries in use ---------------------------------------------------------
+
+// The go command checks an entry (reads its -a, stats its -d) and opens the
+// -d later in the same build, seconds or minutes later. So an entry used
+// within `protect_ns` of `now_ns` is never evicted, and neither is anything
+// of a namespace for `protect_ns` after a snapshot swap replaced its content
+// (`swapped_at_ns`, 0: never): builds that started before the swap checked
+// their entries in the replaced content. Entries last used before the
+// returned time may go; `requested_ns` (e.g. a trim's cutoff) can only make
+// it earlier.
+int64_t eviction_cutoff_ns(int64_t now_ns, int64_t protect_ns, int64_t swapped_at_ns,
+                           int64_t requested_ns);
 
 // ---- sizes on the command line ---------------------------------------------
 

@@ -154,6 +154,35 @@ Result<Ino> RocksStore::unlink(NsId id, Ino parent, std::string_view name, Times
   });
 }
 
+Result<UnlinkIf> RocksStore::unlink_if_unused(NsId id, Ino parent, std::string_view name, Ino ino,
+                                              int64_t used_before_ns, Timespec now) {
+  if (auto s = check_entry_name(name); !s) return s;
+  return mutate(id, [&](Txn& t, NsState& ns) -> Result<UnlinkIf> {
+    if (ns.retired) return Error(Errc::not_found, fmt::format("namespace {} was swapped out", id));
+    auto dir = t.dir(parent);
+    if (!dir) {
+      if (dir.code() == Errc::not_found || dir.code() == Errc::not_dir) return UnlinkIf::changed;
+      return dir.status();
+    }
+    const std::string dkey = dentry_key(parent, name);
+    auto d = t.find_dentry(dkey);
+    if (!d) return d.status();
+    if (!d->has_value() || (*d)->ino != ino || S_ISDIR((*d)->type)) return UnlinkIf::changed;
+    auto used = lru_last_use(t, ino);
+    if (!used) return used.status();
+    if (used->has_value() && **used >= used_before_ns) return UnlinkIf::used;
+    auto child = t.inode(ino);
+    if (!child) return child.status();
+    if (auto s = drop_link(t, ino, **child, now); !s) return s;
+    (*dir)->mtime = (*dir)->ctime = now;
+    t.mark(parent);
+    t.batch().Delete(ns.cf, dkey);
+    t.deltas.del_kv(dkey.size(), kDentryValueSize);
+    if (auto s = t.write("evicting"); !s) return s;
+    return UnlinkIf::unlinked;
+  });
+}
+
 Result<bool> dir_has_entries(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, Ino dir) {
   const std::string prefix = keys::dentry_prefix(dir);
   const std::string end = keys::prefix_end(prefix);

@@ -46,16 +46,15 @@ std::string u64be(int64_t v) {
   return s;
 }
 
-// The recorded last use of `ino`, if indexed.
-Result<std::optional<int64_t>> indexed_time(Txn& t, Ino ino) {
+}  // namespace
+
+Result<std::optional<int64_t>> lru_last_use(Txn& t, Ino ino) {
   auto u = t.get(use_key(ino));
   if (!u) return u.status();
   if (!u->has_value()) return std::optional<int64_t>();
   if ((*u)->size() != 8) return Error(Errc::corrupt, fmt::format("use key of {} garbled", ino));
   return std::optional<int64_t>(static_cast<int64_t>(keys::get_u64be((*u)->data())));
 }
-
-}  // namespace
 
 void lru_insert(Txn& t, Ino ino, Ino parent, std::string_view name, int64_t time_ns) {
   const std::string lk = lru_key(time_ns, ino), lv = lru_value(parent, name);
@@ -67,7 +66,7 @@ void lru_insert(Txn& t, Ino ino, Ino parent, std::string_view name, int64_t time
 }
 
 Status lru_remove(Txn& t, Ino ino) {
-  auto time = indexed_time(t, ino);
+  auto time = lru_last_use(t, ino);
   if (!time) return time.status();
   if (!time->has_value()) return Status::ok();
   const std::string lk = lru_key(**time, ino), uk = use_key(ino);
@@ -91,7 +90,8 @@ Status RocksStore::record_uses(NsId id, std::span<const FileUse> uses) {
     auto [it, fresh] = latest.emplace(u.ino, &u);
     if (!fresh && (u.time_ns >= it->second->time_ns || u.from_mtime)) it->second = &u;
   }
-  return mutate(id, [&](Txn& t, NsState&) -> Status {
+  return mutate(id, [&](Txn& t, NsState& ns) -> Status {
+    if (ns.retired) return Error(Errc::not_found, fmt::format("namespace {} was swapped out", id));
     for (const auto& [ino, use] : latest) {
       auto rec = t.inode(ino);
       if (!rec) {
@@ -99,7 +99,7 @@ Status RocksStore::record_uses(NsId id, std::span<const FileUse> uses) {
         return rec.status();
       }
       if (!(*rec)->is_reg() || (*rec)->nlink == 0) continue;
-      auto old = indexed_time(t, ino);
+      auto old = lru_last_use(t, ino);
       if (!old) return old.status();
       Ino parent = use->parent;
       std::string name = use->name;
@@ -129,6 +129,9 @@ Status RocksStore::record_uses(NsId id, std::span<const FileUse> uses) {
 Result<std::vector<LruEntry>> RocksStore::lru_oldest(NsId id, size_t max) {
   auto state = ns_state(id);
   if (!state) return state.status();
+  if ((*state)->retired) {
+    return Error(Errc::not_found, fmt::format("namespace {} was swapped out", id));
+  }
   const std::string prefix(1, kLruTag), end = keys::prefix_end(prefix);
   rocksdb::Slice upper(end);
   rocksdb::ReadOptions ro;

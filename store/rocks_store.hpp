@@ -48,6 +48,11 @@ struct NsState {
   rocksdb::ColumnFamilyHandle* const cf;
   std::mutex mu;         // held around read-current-state + build batch + write
   bool dropped = false;  // guarded by mu
+  // Replaced by a snapshot swap: the family is a snapshot now, kept
+  // reachable by id only so that the kernel's cached inodes and open files
+  // finish on it. The space policy (uses, LRU, eviction) leaves it alone.
+  // Set under mu; read without it by lru_oldest.
+  std::atomic<bool> retired{false};
   Ino next_ino = 0;      // guarded by mu; mirrors the `N` key
 };
 
@@ -164,6 +169,8 @@ class RocksStore final : public Store {
   Result<std::vector<LruEntry>> lru_oldest(NsId ns, size_t max) override;
   Result<int64_t> last_use_ns(NsId ns, Ino ino) override;
   Result<Ino> parent_of(NsId ns, Ino dir) override;
+  Result<UnlinkIf> unlink_if_unused(NsId ns, Ino parent, std::string_view name, Ino ino,
+                                    int64_t used_before_ns, Timespec now) override;
 
   // Test hooks (store/testing.hpp): raw access to a namespace's family.
   Status put_raw(NsId ns, std::string_view key, std::string_view value);
@@ -310,5 +317,7 @@ Status drop_link(Txn& t, Ino ino, InodeRecord& rec, Timespec now);
 // name; `U` + ino -> time), kept in the mutation's batch.
 void lru_insert(Txn& t, Ino ino, Ino parent, std::string_view name, int64_t time_ns);
 Status lru_remove(Txn& t, Ino ino);
+// The recorded last use of `ino` (nullopt: not indexed).
+Result<std::optional<int64_t>> lru_last_use(Txn& t, Ino ino);
 
 }  // namespace gcfs

@@ -79,6 +79,7 @@ Result<SwapResult> RocksStore::swap_snapshot(std::string_view snap_name, std::st
     return w;
   }
   next_ns_ = new_id + 1;
+  old_ns.retired = true;  // a snapshot now: no uses, no eviction
   {
     std::unique_lock lock(map_mu_);
     by_name_.find(ns_name)->second = new_id;

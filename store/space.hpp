@@ -91,6 +91,13 @@ struct FileUse {
   bool from_mtime = false;
 };
 
+// What Store::unlink_if_unused did.
+enum class UnlinkIf {
+  unlinked,  // the entry went; its inode is an orphan now
+  changed,   // the name is gone or names another inode: nothing done
+  used,      // used at or after the cutoff: nothing done
+};
+
 // One entry of the least-recently-used index of a namespace.
 struct LruEntry {
   Ino ino = 0;

@@ -118,6 +118,14 @@ class Store {
   virtual Result<int64_t> last_use_ns(NsId ns, Ino ino) = 0;
   // The parent directory of a directory.
   virtual Result<Ino> parent_of(NsId ns, Ino dir) = 0;
+  // Eviction's unlink, checked and done in one mutation: removes the entry
+  // (parent, name) only if it still names `ino` and the file's last use in
+  // the LRU index is before `used_before_ns` (changed / used otherwise, and
+  // nothing is written). The inode becomes an orphan, as with unlink(). A
+  // namespace a snapshot swap replaced is a snapshot now: not_found, as for
+  // record_uses() and lru_oldest().
+  virtual Result<UnlinkIf> unlink_if_unused(NsId ns, Ino parent, std::string_view name, Ino ino,
+                                            int64_t used_before_ns, Timespec now) = 0;
 };
 
 // Opens (or creates) a RocksDB store. Errors: busy when another process holds
