@@ -70,5 +70,18 @@ TEST(NodeTable, ForgetRemovesUnreferencedNodes) {
   EXPECT_EQ(t.size(), 0u);
 }
 
+TEST(NodeTable, AnEvictedInodeIsPurgedNowOnlyIfTheKernelHoldsNoReference) {
+  NodeTable t;
+  t.ref(7, NodeId{1, 7});
+  EXPECT_FALSE(t.orphan_unless_referenced(7));  // the kernel may still open it
+  NodeId id;
+  EXPECT_TRUE(t.forget(7, 1, &id));  // its last forget purges it
+  EXPECT_EQ(id.ino, 7u);
+  Node* n = t.open(8, NodeId{1, 8});
+  EXPECT_FALSE(t.orphan_unless_referenced(8));
+  EXPECT_TRUE(t.close(n, &id));                // purged at the last close
+  EXPECT_TRUE(t.orphan_unless_referenced(9));  // unknown to the kernel: purge now
+}
+
 }  // namespace
 }  // namespace gcfs::fusefs

@@ -108,4 +108,23 @@ TEST(SpacePolicy, ParsesSizes) {
 }
 
 }  // namespace
+TEST(PolicySpace, EvictionCutoffProtectsRecentUsesAndSwappedNamespaces) {
+  constexpr int64_t kMin = 60'000'000'000;
+  const int64_t now = 1'000'000 * kMin;
+  EXPECT_EQ(eviction_cutoff_ns(now, 10 * kMin, 0, INT64_MAX), now - 10 * kMin);
+  EXPECT_EQ(eviction_cutoff_ns(now, 10 * kMin, 0, now - 60 * kMin), now - 60 * kMin);
+  EXPECT_EQ(eviction_cutoff_ns(now, 0, 0, INT64_MAX), now);
+  // Swapped 5 minutes ago: nothing goes; 11 minutes ago: the usual cutoff.
+  EXPECT_EQ(eviction_cutoff_ns(now, 10 * kMin, now - 5 * kMin, INT64_MAX), INT64_MIN);
+  EXPECT_EQ(eviction_cutoff_ns(now, 10 * kMin, now - 11 * kMin, INT64_MAX), now - 10 * kMin);
+}
+
+TEST(PolicySpace, OutputEntryIds) {
+  const std::string hex(64, 'a');
+  EXPECT_EQ(output_entry_id(hex + "-d"), std::optional<std::string_view>(hex));
+  EXPECT_FALSE(output_entry_id(hex + "-a"));
+  EXPECT_FALSE(output_entry_id(std::string(63, 'a') + "-d"));
+  EXPECT_FALSE(output_entry_id(std::string(64, 'g') + "-d"));
+}
+
 }  // namespace gcfs::policy
