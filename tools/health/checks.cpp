@@ -136,6 +136,16 @@ Check check_size(const Options& o, const Scrape& m) {
   c.state = judge(ratio, o.t.size_warn, o.t.size_crit, false);
   c.message = fmt::format("{:.1f} MiB of {:.1f} MiB limit ({:.0f}%)", *size / (1 << 20),
                           *limit / (1 << 20), ratio * 100);
+  // Entries in use are never evicted: a limit below what builds use is
+  // exceeded rather than failing them. Not an outage, but the limit is wrong.
+  if (const double excess = m.sum("gocachefs_size_limit_in_use_excess_bytes").value_or(0);
+      excess > 0) {
+    if (c.state == State::ok) c.state = State::warning;
+    c.message += fmt::format(
+        "; the limit is below the working set: {:.1f} MiB over it are held by entries in use "
+        "(raise --max-size or lower --protect-recent)",
+        excess / (1 << 20));
+  }
   return c;
 }
 

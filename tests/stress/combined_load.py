@@ -1,0 +1,233 @@
+"""Combined load on one mount: builds of two Go versions under a size limit below their
+working set (eviction all the time), snapshots, swaps and compactions meanwhile, and the
+store's integrity checked throughout.
+
+  loop A  Go 1.23 (bookworm-backports) `GODEBUG=gocacheverify=1 go build std`, ns go123
+          (Go 1.21 when 1.23 is missing; skipped when neither is installed)
+  loop B  Go 1.19 `GOFLAGS=-trimpath go build std`, ns go119
+  loop C  every --swap-every seconds: snapshot create sN --ns go119, snapshot swap s(N-1)
+          --ns go119, compact; every --verify-every seconds: verify (counters checked
+          against a recount in one consistent read)
+
+Asserts nothing itself: run() returns a Report; the pytest wrapper (tests/e2e/
+test_stress.py) and the command line below judge it. The command line is the long form:
+
+  python3 tests/stress/combined_load.py --minutes 30 [--max-size 60M] [--workdir DIR]
+
+It prints a summary and exits 1 when a build failed or verify found anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import gocmd  # noqa: E402
+import harness  # noqa: E402
+
+GOCACHECTL = Path(os.environ.get("GOCACHECTL_BIN", harness.REPO / "build" / "tools" / "gocachectl"))
+NEW_GOS = ["/usr/lib/go-1.23/bin/go", "/usr/lib/go-1.22/bin/go", "/usr/lib/go-1.21/bin/go"]
+
+
+def newest_go() -> str | None:
+    for g in NEW_GOS:
+        if os.access(g, os.X_OK):
+            return g
+    return None
+
+
+@dataclass
+class Report:
+    seconds: float = 0.0
+    builds: dict[str, int] = field(default_factory=dict)  # loop -> builds done
+    failures: list[str] = field(default_factory=list)  # failed builds (stderr tail)
+    verifies: int = 0
+    damage: list[str] = field(default_factory=list)  # what verify found, with the time
+    control_errors: list[str] = field(default_factory=list)  # snapshot/swap/compact failures
+    snapshots: int = 0
+    swaps: int = 0
+    compactions: int = 0
+    evictions: int = 0  # eviction rounds the daemon logged
+    daemon_problems: list[str] = field(default_factory=list)
+
+    def ok(self) -> bool:
+        return not (self.failures or self.damage or self.control_errors or self.daemon_problems)
+
+    def summary(self) -> str:
+        return (f"{self.seconds:.0f} s: builds {self.builds}, {len(self.failures)} failed; "
+                f"{self.snapshots} snapshots, {self.swaps} swaps, {self.compactions} compactions, "
+                f"{self.evictions} eviction rounds; {self.verifies} verify runs, "
+                f"{len(self.damage)} damage reports; {len(self.control_errors)} control errors")
+
+
+def ctl(store: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    argv = [str(GOCACHECTL), "--store", str(store), *args]
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as e:  # counted as a failed control request
+        return subprocess.CompletedProcess(argv, -1, "", f"{' '.join(args)}: {e}")
+
+
+def go_env_for(go: str, gocache: Path, home: Path) -> dict[str, str]:
+    env = gocmd.go_env(gocache, home)
+    if go != gocmd.GO:
+        # Current Go caches std by default; GOROOT from its own location.
+        env.pop("GOFLAGS", None)
+        env["GODEBUG"] = "gocacheverify=1"
+        env["GOROOT"] = str(Path(go).resolve().parent.parent)
+    return env
+
+
+class Loop(threading.Thread):
+    def __init__(self, name: str, go: str, gocache: Path, home: Path, stop: threading.Event,
+                 report: Report, lock: threading.Lock):
+        super().__init__(name=name, daemon=True)
+        self.go, self.gocache, self.home = go, gocache, home
+        self.stop_ev, self.report, self.lock = stop, report, lock
+
+    def run(self) -> None:
+        env = go_env_for(self.go, self.gocache, self.home)
+        while not self.stop_ev.is_set():
+            r = subprocess.run([self.go, "build", "std"], env=env, capture_output=True, text=True,
+                               timeout=900)
+            with self.lock:
+                self.report.builds[self.name] = self.report.builds.get(self.name, 0) + 1
+                if r.returncode != 0:
+                    self.report.failures.append(
+                        f"{time.strftime('%H:%M:%S')} {self.name}: {r.stderr.strip()[-1500:]}")
+
+
+def verify(store: Path, report: Report, lock: threading.Lock) -> None:
+    r = ctl(store, "--json", "verify")
+    with lock:
+        report.verifies += 1
+        if r.returncode == 0:
+            return
+        try:
+            reply = json.loads(r.stdout)
+            items = [f"{ns['name']}: {d['path']}: {d['error']}"
+                     for ns in reply.get("result", {}).get("namespaces", []) for d in ns["damaged"]]
+        except (ValueError, KeyError, TypeError):
+            items = [f"verify exit {r.returncode}: {r.stdout[-500:]} {r.stderr[-500:]}"]
+        report.damage += [f"{time.strftime('%H:%M:%S')} {i}" for i in items] or \
+            [f"verify exit {r.returncode}: {r.stderr.strip()}"]
+
+
+def run(workdir: Path, seconds: float, max_size: str = "60M", swap_every: float = 15.0,
+        verify_every: float = 60.0, protect_recent: str | None = "60s",
+        extra_args: tuple[str, ...] = (), log=print) -> Report:
+    """protect_recent: the daemon's --protect-recent (None: its default, 10 minutes). Shorter
+    than the default so that eviction keeps running while the builds do: entries a build is
+    between checking and opening must still survive it."""
+    report = Report()
+    lock = threading.Lock()
+    args = ("--max-size", max_size)
+    if protect_recent:
+        args += ("--protect-recent", protect_recent)
+    d = harness.Daemon(workdir / "d", extra_args=(*args, *extra_args), log_level="info")
+    d.start()
+    stop = threading.Event()
+    loops: list[Loop] = []
+    try:
+        new_go = newest_go()
+        plan = [("go119", gocmd.GO)] + ([("go123", new_go)] if new_go else [])
+        for ns, go in plan:
+            (d.mnt / ns).mkdir()
+            loops.append(Loop(ns, go, d.mnt / ns, workdir / f"home-{ns}", stop, report, lock))
+        log(f"stress: {', '.join(f'{l.name}={l.go}' for l in loops)}; {' '.join(args)}; "
+            f"{seconds:.0f} s")
+        t0 = time.monotonic()
+        for l in loops:
+            l.start()
+        n = 0
+        next_swap = t0 + swap_every
+        next_verify = t0 + verify_every
+        while time.monotonic() - t0 < seconds:
+            time.sleep(0.5)
+            now = time.monotonic()
+            if now >= next_swap:
+                next_swap = now + swap_every
+                n += 1
+                r = ctl(d.store, "snapshot", "create", f"s{n}", "--ns", "go119")
+                with lock:
+                    if r.returncode == 0:
+                        report.snapshots += 1
+                    else:
+                        report.control_errors.append(f"snapshot create s{n}: {r.stderr.strip()}")
+                if n > 1:
+                    r = ctl(d.store, "snapshot", "swap", f"s{n - 1}", "--ns", "go119")
+                    with lock:
+                        if r.returncode == 0:
+                            report.swaps += 1
+                        else:
+                            report.control_errors.append(f"swap s{n - 1}: {r.stderr.strip()}")
+                r = ctl(d.store, "compact")
+                with lock:
+                    if r.returncode == 0:
+                        report.compactions += 1
+                    else:
+                        report.control_errors.append(f"compact: {r.stderr.strip()}")
+            if now >= next_verify:
+                next_verify = now + verify_every
+                verify(d.store, report, lock)
+                with lock:
+                    log(f"stress: +{now - t0:.0f}s {report.summary()}")
+        stop.set()
+        for l in loops:
+            l.join(timeout=900)
+        verify(d.store, report, lock)  # at the end, nothing running
+        report.seconds = time.monotonic() - t0
+    finally:
+        stop.set()
+        for l in loops:
+            l.join(timeout=900)
+        if not d.alive():
+            report.daemon_problems.append("the daemon died:\n" + d.diagnostics())
+        try:
+            d.teardown()
+        except harness.DaemonError as e:
+            report.daemon_problems.append(str(e))
+    text = d.log.read_text(errors="replace") if d.log.exists() else ""
+    report.evictions = len(re.findall(r"space: evicted \d+ files", text))
+    return report
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--minutes", type=float, default=30.0)
+    ap.add_argument("--max-size", default="60M")
+    ap.add_argument("--protect-recent", default="60s",
+                    help="the daemon's --protect-recent ('' for its default, 10m)")
+    ap.add_argument("--swap-every", type=float, default=15.0)
+    ap.add_argument("--verify-every", type=float, default=60.0)
+    ap.add_argument("--workdir", type=Path, help="kept afterwards (default: a temp dir, removed)")
+    args = ap.parse_args()
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="gocachefs-stress-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        report = run(work, args.minutes * 60, args.max_size, args.swap_every, args.verify_every,
+                     args.protect_recent or None)
+    finally:
+        harness.unmount_all_under(work)
+        harness.kill_strays(work)
+    print("stress: " + report.summary())
+    for line in report.failures + report.damage + report.control_errors + report.daemon_problems:
+        print("  " + line.replace("\n", "\n    "))
+    if args.workdir is None:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0 if report.ok() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
