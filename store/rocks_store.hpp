@@ -164,6 +164,9 @@ class RocksStore final : public Store {
   Result<std::vector<LruEntry>> lru_oldest(NsId ns, size_t max) override;
   Result<int64_t> last_use_ns(NsId ns, Ino ino) override;
   Result<Ino> parent_of(NsId ns, Ino dir) override;
+  // rocks_check.cpp
+  Result<CheckReport> check(NsId ns, const Progress& progress) override;
+  Result<CheckReport> repair(NsId ns, const Progress& progress) override;
 
   // Test hooks (store/testing.hpp): raw access to a namespace's family.
   Status put_raw(NsId ns, std::string_view key, std::string_view value);
