@@ -172,6 +172,7 @@ class RocksStore final : public Store {
   Status put_raw(NsId ns, std::string_view key, std::string_view value);
   Result<std::optional<std::string>> get_raw(NsId ns, std::string_view key);
   Status delete_raw(NsId ns, std::string_view key);
+  Result<std::map<std::string, std::string>> dump_raw(NsId ns);
 
   // Snapshots and archives (store/snapshots.hpp): rocks_snapshots.cpp,
   // rocks_swap.cpp, archive_export.cpp, archive_import.cpp.
