@@ -55,6 +55,22 @@ void KernelHooks::name_changed(const std::string& name) {
   if (fs_.inos().multi()) inval(name);
 }
 
+void KernelHooks::namespace_repaired(const std::string& name, NsId id) {
+  // Repair may have removed what the kernel caches: drop the namespace's
+  // cached names so the next lookups see the repaired content.
+  if (fs_.inos().multi()) return inval(name);
+  if (id != fs_.inos().single_ns()) return;
+  std::set<std::string> names;
+  Status s = fs_.store().readdir(id, kRootIno, 0, [&](const DirEntry& e) {
+    names.insert(e.name);
+    return true;
+  });
+  if (!s)
+    spdlog::warn("namespace {} repaired: listing its root failed: {}", name, s.error().message());
+  for (const auto& n : names) inval(n);
+  fuse_lowlevel_notify_inval_inode(se_, FUSE_ROOT_ID, 0, 0);
+}
+
 control::json KernelHooks::activity(NsId ns) {
   NsActivity& a = fs_.activity().of(ns);
   const int64_t last = a.last_use_sec.load(std::memory_order_relaxed);

@@ -3,6 +3,7 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace gcfs::keys {
@@ -110,6 +111,15 @@ std::string counter(std::string_view name) {
   return k;
 }
 
+std::string lru(int64_t time_ns, Ino ino) {
+  std::string k(1, kLruTag);
+  put_u64be(k, static_cast<uint64_t>(std::max<int64_t>(time_ns, 0)));
+  put_u64be(k, ino);
+  return k;
+}
+
+std::string use(Ino ino) { return tagged(kUseTag, ino); }
+
 std::string prefix_end(std::string_view prefix) {
   std::string k(prefix);
   while (!k.empty()) {
@@ -152,6 +162,11 @@ std::optional<Ino> parse_ino_key(std::string_view key, char tag) {
 std::optional<ChunkKey> parse_chunk_key(std::string_view key) {
   if (key.size() != 17 || key[0] != kChunkTag) return std::nullopt;
   return ChunkKey{get_u64be(key.data() + 1), get_u64be(key.data() + 9)};
+}
+
+std::optional<LruKey> parse_lru_key(std::string_view key) {
+  if (key.size() != 17 || key[0] != kLruTag) return std::nullopt;
+  return LruKey{static_cast<int64_t>(get_u64be(key.data() + 1)), get_u64be(key.data() + 9)};
 }
 
 }  // namespace gcfs::keys

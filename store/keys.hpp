@@ -47,6 +47,11 @@ inline constexpr char kMapTag = 'M';
 inline constexpr char kOrphanTag = 'O';
 inline constexpr char kCounterTag = 'S';
 inline constexpr std::string_view kNextIno = "N";
+// The least-recently-used index (written by rocks_lru.cpp): `L` + last use
+// (u64 BE, ns) + ino (u64 BE) -> parent (u64 BE) + name; `U` + ino -> last
+// use (u64 BE).
+inline constexpr char kLruTag = 'L';
+inline constexpr char kUseTag = 'U';
 
 std::string inode(Ino ino);
 std::string dentry(Ino parent, uint64_t cookie, std::string_view name);
@@ -57,6 +62,8 @@ std::string chunk(Ino ino, uint64_t idx);
 std::string chunk_map(Ino ino);
 std::string orphan(Ino ino);
 std::string counter(std::string_view name);
+std::string lru(int64_t time_ns, Ino ino);
+std::string use(Ino ino);
 
 // Smallest key greater than every key starting with `prefix`: the last byte
 // incremented, carrying over 0xff bytes (empty when there is none).
@@ -85,5 +92,10 @@ struct ChunkKey {
   uint64_t idx = 0;
 };
 std::optional<ChunkKey> parse_chunk_key(std::string_view key);
+struct LruKey {
+  int64_t time_ns = 0;
+  Ino ino = 0;
+};
+std::optional<LruKey> parse_lru_key(std::string_view key);
 
 }  // namespace gcfs::keys

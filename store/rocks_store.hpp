@@ -171,11 +171,15 @@ class RocksStore final : public Store {
   Result<Ino> parent_of(NsId ns, Ino dir) override;
   Result<UnlinkIf> unlink_if_unused(NsId ns, Ino parent, std::string_view name, Ino ino,
                                     int64_t used_before_ns, Timespec now) override;
+  // rocks_check.cpp
+  Result<CheckReport> check(NsId ns, const Progress& progress) override;
+  Result<CheckReport> repair(NsId ns, const Progress& progress) override;
 
   // Test hooks (store/testing.hpp): raw access to a namespace's family.
   Status put_raw(NsId ns, std::string_view key, std::string_view value);
   Result<std::optional<std::string>> get_raw(NsId ns, std::string_view key);
   Status delete_raw(NsId ns, std::string_view key);
+  Result<std::map<std::string, std::string>> dump_raw(NsId ns);
 
   // Snapshots and archives (store/snapshots.hpp): rocks_snapshots.cpp,
   // rocks_swap.cpp, archive_export.cpp, archive_import.cpp.

@@ -32,6 +32,17 @@ Status RocksStore::delete_raw(NsId id, std::string_view key) {
   return write_batch(batch, "raw test delete");
 }
 
+Result<std::map<std::string, std::string>> RocksStore::dump_raw(NsId id) {
+  auto state = ns_state(id);
+  if (!state) return state.status();
+  std::map<std::string, std::string> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), (*state)->cf));
+  for (it->SeekToFirst(); it->Valid(); it->Next())
+    out.emplace(it->key().ToString(), it->value().ToString());
+  if (!it->status().ok()) return map_error(it->status(), "raw test dump");
+  return out;
+}
+
 namespace testing {
 
 static RocksStore* rocks(Store& store) { return dynamic_cast<RocksStore*>(&store); }
@@ -52,6 +63,12 @@ Status delete_raw(Store& store, NsId ns, std::string_view key) {
   auto* r = rocks(store);
   if (r == nullptr) return Error(Errc::not_supported, "not a RocksDB store");
   return r->delete_raw(ns, key);
+}
+
+Result<std::map<std::string, std::string>> dump_raw(Store& store, NsId ns) {
+  auto* r = rocks(store);
+  if (r == nullptr) return Error(Errc::not_supported, "not a RocksDB store");
+  return r->dump_raw(ns);
 }
 
 Status simulate_background_error(Store& store, bool fatal) {

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/progress.hpp"
 #include "store/store.hpp"
 
 namespace gcfs {
@@ -42,9 +43,6 @@ struct SwapResult {
 // kernel's cached inodes, open files) finish on the old family, which stays
 // reachable by id and is kept as snapshot `auto-<ns>-<unix time>`.
 Result<SwapResult> swap_snapshot(Store& store, std::string_view snap, std::string_view ns);
-
-// Called with (bytes done, bytes total) during long operations.
-using Progress = std::function<void(uint64_t done, uint64_t total)>;
 
 struct ArchiveSummary {
   std::string ns;  // namespace name recorded in the archive

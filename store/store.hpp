@@ -15,8 +15,10 @@
 #include <string_view>
 #include <vector>
 
+#include "store/check.hpp"
 #include "store/engine_stats.hpp"
 #include "store/options.hpp"
+#include "store/progress.hpp"
 #include "store/result.hpp"
 #include "store/space.hpp"
 #include "store/types.hpp"
@@ -126,6 +128,18 @@ class Store {
   // record_uses() and lru_oldest().
   virtual Result<UnlinkIf> unlink_if_unused(NsId ns, Ino parent, std::string_view name, Ino ino,
                                             int64_t used_before_ns, Timespec now) = 0;
+
+  // ---- integrity (store/check.hpp, docs/gocachectl.md) -------------------
+  // Reads every record of the namespace in one consistent view and checks
+  // them against each other: entries, inodes, link counts, orphans, chunks
+  // and chunk maps (every byte decoded and verified), the LRU index and the
+  // counters. Safe while the namespace is in use. Damage is reported; only
+  // a failure to read is an Error.
+  virtual Result<CheckReport> check(NsId ns, const Progress& progress = {}) = 0;
+  // Checks; if anything is damaged, checks again under the namespace's
+  // mutation lock and fixes what it can in one atomic batch. A clean
+  // namespace is not written at all.
+  virtual Result<CheckReport> repair(NsId ns, const Progress& progress = {}) = 0;
 };
 
 // Opens (or creates) a RocksDB store. Errors: busy when another process holds

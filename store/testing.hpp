@@ -3,6 +3,7 @@
 // Not for production code.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,8 @@ namespace gcfs::testing {
 Status put_raw(Store& store, NsId ns, std::string_view key, std::string_view value);
 Result<std::optional<std::string>> get_raw(Store& store, NsId ns, std::string_view key);
 Status delete_raw(Store& store, NsId ns, std::string_view key);
+// Every record of the namespace's family, in key order (counters merged).
+Result<std::map<std::string, std::string>> dump_raw(Store& store, NsId ns);
 // Delivers a background error to the store's healer as RocksDB's listener
 // would: `fatal` is a corruption (read-only mode), otherwise a transient
 // I/O error (retried with Resume()).

@@ -79,6 +79,12 @@ class ForwardingStore : public Store {
                                     int64_t used_before_ns, Timespec now) override {
     return s_.unlink_if_unused(ns, parent, name, ino, used_before_ns, now);
   }
+  Result<CheckReport> check(NsId ns, const Progress& progress) override {
+    return s_.check(ns, progress);
+  }
+  Result<CheckReport> repair(NsId ns, const Progress& progress) override {
+    return s_.repair(ns, progress);
+  }
 
  protected:
   Store& s_;

@@ -32,6 +32,8 @@ class DaemonHooks {
   virtual void namespace_replaced(const std::string& name, NsId old_id, NsId new_id) = 0;
   // `name` appeared or disappeared at the root (create, drop, rename).
   virtual void name_changed(const std::string& name) = 0;
+  // verify --repair changed namespace `id` (entries or files may be gone).
+  virtual void namespace_repaired(const std::string& name, NsId id) = 0;
   // {"hits", "misses", "last_use"} of a namespace id.
   virtual json activity(NsId ns) = 0;
   // {"mountpoint", "mode": "multi"|"single", "namespace", "pid"}.

@@ -57,6 +57,36 @@ void print_archive(const json& r) {
       u(r, "entries"), u(r, "parts"), human_bytes(u(r, "archive_bytes")));
 }
 
+// What a verify item is: its path, else its kind and inode.
+std::string item(const json& d) {
+  const std::string path = d.value("path", "");
+  if (!path.empty()) return path;
+  const uint64_t ino = u(d, "ino");
+  return ino ? fmt::format("{} (inode {})", d.value("kind", ""), ino) : d.value("kind", "");
+}
+
+void print_verify(const json& r) {
+  for (const auto& ns : r["namespaces"]) {
+    if (ns.contains("error")) {
+      fmt::print("namespace {}: not checked: {}\n", ns.value("name", ""), ns.value("error", ""));
+      continue;
+    }
+    const bool repair = ns.contains("repaired");
+    fmt::print("namespace {}: {} files, {} read, {}{} damaged\n", ns.value("name", ""),
+               u(ns, "files"), human_bytes(u(ns, "bytes_read")),
+               repair ? fmt::format("{} repaired, ", ns["repaired"].size()) : "",
+               ns["damaged"].size());
+    if (repair) {
+      for (const auto& d : ns["repaired"]) {
+        fmt::print("  REPAIRED {}: {}: {}\n", item(d), d.value("error", ""), d.value("repair", ""));
+      }
+    }
+    for (const auto& d : ns["damaged"]) {
+      fmt::print("  DAMAGED {}: {}\n", item(d), d.value("error", ""));
+    }
+  }
+}
+
 }  // namespace
 
 void print_human(const std::string& cmd, const json& r) {
@@ -98,13 +128,7 @@ void print_human(const std::string& cmd, const json& r) {
     }
     fmt::print("\n");
   } else if (cmd == "verify") {
-    for (const auto& ns : r["namespaces"]) {
-      fmt::print("namespace {}: {} files, {} read, {} damaged\n", ns.value("name", ""),
-                 u(ns, "files"), human_bytes(u(ns, "bytes_read")), ns["damaged"].size());
-      for (const auto& d : ns["damaged"]) {
-        fmt::print("  DAMAGED {}: {}\n", d.value("path", ""), d.value("error", ""));
-      }
-    }
+    print_verify(r);
   } else {
     fmt::print("{}\n", r.dump(2));
   }
