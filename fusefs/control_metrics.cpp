@@ -22,6 +22,16 @@ prometheus::Counter& series(const std::string& op, bool ok) {
                                      {{"op", op}, {"result", ok ? "ok" : "error"}});
 }
 
+constexpr std::array<const char*, 5> kRefusals = {"busy", "busy_long", "too_long", "timeout",
+                                                  "permission"};
+
+prometheus::Counter& refusals(const char* reason) {
+  return Metrics::instance().counter(
+      "gocachefs_control_refusals_total",
+      "Control socket connections or requests refused by its limits, by reason",
+      {{"reason", reason}});
+}
+
 }  // namespace
 
 void register_control_metrics() {
@@ -29,7 +39,10 @@ void register_control_metrics() {
     series(op, true);
     series(op, false);
   }
+  for (const char* reason : kRefusals) refusals(reason);
 }
+
+void count_control_refusal(const char* reason) { refusals(reason).Increment(); }
 
 void count_control_request(const std::string& cmd, bool ok) {
   if (!cmd.starts_with(kPrefix)) return;

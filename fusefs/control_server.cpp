@@ -13,24 +13,16 @@
 
 #include "fusefs/control_hooks.hpp"
 #include "fusefs/control_metrics.hpp"
-#include "tools/control/control.hpp"
+#include "fusefs/control_session.hpp"
+#include "fusefs/guarded.hpp"
+#include "tools/control/json_text.hpp"
 #include "tools/control/line_io.hpp"
 
 namespace gcfs::fusefs {
 
-namespace {
-
-// The request's "cmd" if it is a string ("" otherwise: handle() refuses it).
-std::string command_of(const control::json& req) {
-  if (!req.is_object()) return {};
-  auto it = req.find("cmd");
-  return it != req.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-}  // namespace
-
-ControlServer::ControlServer(Filesystem& fs, fuse_session* se, ControlInfo info)
-    : fs_(fs), se_(se), info_(std::move(info)) {
+ControlServer::ControlServer(Filesystem& fs, fuse_session* se, ControlInfo info,
+                             ControlLimits limits)
+    : fs_(fs), se_(se), info_(std::move(info)), slots_(limits) {
   hooks_ = std::make_unique<KernelHooks>(fs_, se_, info_);
   path_ = control::socket_path(info_.store_dir);
   register_control_metrics();
@@ -39,6 +31,22 @@ ControlServer::ControlServer(Filesystem& fs, fuse_session* se, ControlInfo info)
 ControlServer::~ControlServer() { stop(); }
 
 Status ControlServer::start() {
+  if (Status s = listen(); !s) return s;
+  try {
+    for (size_t i = 0; i < slots_.limits().connections; ++i) {
+      workers_.emplace_back([this] { worker_loop(); });
+    }
+    acceptor_ = std::thread([this] { accept_loop(); });
+  } catch (const std::system_error& e) {
+    stop();
+    return Error(Errc::io, fmt::format("starting the control threads: {}", e.what()));
+  }
+  spdlog::info("control socket {} ({} connections, {} long requests at once)", path_,
+               slots_.limits().connections, slots_.limits().long_running);
+  return Status::ok();
+}
+
+Status ControlServer::listen() {
   struct stat st {};
   if (::stat(info_.store_dir.c_str(), &st) != 0) {
     return Error(Errc::io, fmt::format("stat {}: {}", info_.store_dir, std::strerror(errno)));
@@ -67,27 +75,20 @@ Status ControlServer::start() {
   if (::geteuid() == 0 && owner_uid_ != 0 && ::chown(path_.c_str(), owner_uid_, -1) != 0) {
     spdlog::warn("chown {}: {}", path_, std::strerror(errno));
   }
-  acceptor_ = std::thread([this] { accept_loop(); });
-  spdlog::info("control socket {}", path_);
   return Status::ok();
 }
 
 void ControlServer::stop() {
   if (stopping_.exchange(true)) return;
   if (acceptor_.joinable()) acceptor_.join();
+  slots_.stop();  // long commands waiting for their turn give up
   {
     std::lock_guard lock(mu_);
     for (int fd : conns_) ::shutdown(fd, SHUT_RD);  // wake idle readers
   }
-  for (;;) {
-    std::vector<std::thread> workers;
-    {
-      std::lock_guard lock(mu_);
-      workers.swap(workers_);
-    }
-    if (workers.empty()) break;
-    for (auto& t : workers) t.join();
-  }
+  cv_.notify_all();
+  for (auto& t : workers_) t.join();
+  workers_.clear();
   if (listen_fd_ >= 0) {
     ::close(listen_fd_);
     ::unlink(path_.c_str());
@@ -100,67 +101,70 @@ void ControlServer::accept_loop() {
     pollfd p{listen_fd_, POLLIN, 0};
     if (::poll(&p, 1, 200) <= 0) continue;
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) continue;
-    std::lock_guard lock(mu_);
-    conns_.insert(fd);
-    workers_.emplace_back([this, fd] { serve(fd); });
+    if (fd < 0) {
+      // EMFILE and the like: do not spin on a listen socket that stays ready.
+      if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED) {
+        spdlog::warn("control socket: accept: {}", std::strerror(errno));
+        ::usleep(100 * 1000);
+      }
+      continue;
+    }
+    guarded("control socket acceptor", [&] { admit(fd); });
   }
 }
 
-bool ControlServer::peer_allowed(int fd, std::string* why) const {
-  ucred cred{};
-  socklen_t len = sizeof(cred);
-  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
-    *why = "cannot read the peer's credentials";
-    return false;
+// Hands fd to the pool, or refuses it. The acceptor waits a moment for a
+// slot, but not again while it is refusing: a burst is refused at once.
+void ControlServer::admit(int fd) {
+  constexpr std::chrono::milliseconds kAdmitWait{200};
+  if (!slots_.try_connect(refusing_ ? std::chrono::milliseconds(0) : kAdmitWait)) {
+    count_control_refusal("busy");
+    const size_t n = slots_.limits().connections;
+    if (!refusing_) {
+      spdlog::warn("control socket busy: {} control requests in progress; refusing connections", n);
+    }
+    refusing_ = true;
+    const std::string line = control::to_text(
+        control::fail(fmt::format("busy: {} control requests in progress; try again later", n),
+                      control::kNotAvailable));
+    // One short line into a fresh socket's empty buffer: it fits, never blocks.
+    (void)::send(fd, (line + "\n").data(), line.size() + 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+    ::close(fd);
+    return;
   }
-  if (cred.uid == 0 || cred.uid == owner_uid_ || cred.uid == ::geteuid()) return true;
-  *why = fmt::format(
-      "permission denied: uid {} is neither root nor the owner (uid {}) of the store {}", cred.uid,
-      owner_uid_, info_.store_dir);
-  spdlog::warn("control socket: refused uid {} (pid {})", cred.uid, cred.pid);
-  return false;
+  refusing_ = false;
+  {
+    std::lock_guard lock(mu_);
+    conns_.insert(fd);
+    queue_.push_back(fd);
+  }
+  cv_.notify_one();
+}
+
+void ControlServer::worker_loop() {
+  for (;;) {
+    int fd;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, nothing left to close
+      fd = queue_.front();
+      queue_.pop_front();
+    }
+    serve(fd);
+  }
 }
 
 void ControlServer::serve(int fd) {
-  std::string why;
-  if (!peer_allowed(fd, &why)) {
-    (void)control::write_line(fd, control::fail(why).dump());
-    // Closing with the request unread would reset the connection and could
-    // lose the reply: end our side, then drain until the client closes.
-    ::shutdown(fd, SHUT_WR);
-    timeval tv{2, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    char sink[4096];
-    while (::read(fd, sink, sizeof(sink)) > 0) {
-    }
-  } else {
-    std::string line, buffer;
-    while (!stopping_ && control::read_line(fd, &line, &buffer)) {
-      control::json reply;
-      auto req = control::json::parse(line, nullptr, false);
-      if (req.is_discarded()) {
-        reply = control::fail("malformed request: not JSON", control::kUsage);
-      } else {
-        // Progress lines go before the reply, at most every 100 ms.
-        auto last = std::chrono::steady_clock::now();
-        control::Context ctx{fs_.store(), info_.store_dir, hooks_.get(), {}};
-        ctx.progress = [&](uint64_t done, uint64_t total) {
-          auto now = std::chrono::steady_clock::now();
-          if (now - last < std::chrono::milliseconds(100)) return;
-          last = now;
-          (void)control::write_line(fd, control::json{{"progress", {done, total}}}.dump());
-        };
-        spdlog::info("control: {}", command_of(req));
-        reply = control::handle(ctx, req);
-        count_control_request(command_of(req), reply.value("ok", false));
-      }
-      if (!control::write_line(fd, reply.dump())) break;
-    }
+  if (!stopping_) {
+    serve_connection(fd, {fs_, hooks_.get(), info_.store_dir, owner_uid_, slots_, stopping_});
   }
-  std::lock_guard lock(mu_);
-  conns_.erase(fd);
-  ::close(fd);
+  {
+    std::lock_guard lock(mu_);
+    conns_.erase(fd);
+    ::close(fd);
+  }
+  slots_.disconnect();
 }
 
 }  // namespace gcfs::fusefs

@@ -4,11 +4,19 @@
 //
 // Access: the socket is mode 0600 (owned by the store directory's owner) and
 // every connection's SO_PEERCRED must be root or that owner.
+//
+// Threads: one acceptor and a fixed pool of ControlLimits::connections
+// workers, started by start() and joined by stop(): a connection is served
+// by a pool worker, so nothing of it outlives it. A connection beyond the
+// pool is refused at once with a one-line "busy" reply (control_slots.hpp has
+// the policy, control_session.hpp the per-connection limits).
 #pragma once
 
 #include <fuse_lowlevel.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -17,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "fusefs/control_slots.hpp"
 #include "fusefs/filesystem.hpp"
 #include "tools/control/control.hpp"
 
@@ -36,32 +45,39 @@ struct ControlInfo {
 
 class ControlServer {
  public:
-  ControlServer(Filesystem& fs, fuse_session* se, ControlInfo info);
+  ControlServer(Filesystem& fs, fuse_session* se, ControlInfo info, ControlLimits limits = {});
   ~ControlServer();
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;
 
   Status start();
-  // Stops accepting, wakes idle connections, waits for running requests.
+  // Stops accepting, wakes idle connections and waiting long commands,
+  // waits for running requests, joins every thread.
   void stop();
 
  private:
+  Status listen();
   void accept_loop();
+  void admit(int fd);
+  void worker_loop();
   void serve(int fd);
-  bool peer_allowed(int fd, std::string* why) const;
 
   Filesystem& fs_;
   fuse_session* se_;
   ControlInfo info_;
+  ControlSlots slots_;
   std::unique_ptr<control::DaemonHooks> hooks_;
   std::string path_;
   uint32_t owner_uid_ = 0;
   int listen_fd_ = -1;
   std::atomic<bool> stopping_{false};
+  bool refusing_ = false;  // acceptor only: log the first refusal of a burst
   std::thread acceptor_;
-  std::mutex mu_;                     // guards conns_ and workers_
-  std::set<int> conns_;               // open connections, shut down at stop
-  std::vector<std::thread> workers_;  // one per connection, joined at stop
+  std::vector<std::thread> workers_;  // the fixed pool
+  std::mutex mu_;                     // guards queue_ and conns_
+  std::condition_variable cv_;        // queue_ has a connection, or stopping_
+  std::deque<int> queue_;             // admitted, not picked by a worker yet
+  std::set<int> conns_;               // admitted and open: shut down at stop
 };
 
 }  // namespace gcfs::fusefs

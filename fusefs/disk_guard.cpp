@@ -32,10 +32,13 @@ void DiskGuard::set_eviction(Evict evict) {
 
 void DiskGuard::start() {
   if (o_.min_free_pct <= 0) return;
-  thread_.start(o_.interval, [this] {
-    check();
-    return true;
-  });
+  thread_.start(
+      o_.interval,
+      [this] {
+        check();
+        return true;
+      },
+      "disk guard");
 }
 
 void DiskGuard::stop() { thread_.stop(); }

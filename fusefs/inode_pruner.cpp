@@ -37,7 +37,8 @@ InodePruner::~InodePruner() { stop(); }
 
 void InodePruner::start() {
   if (max_ == 0) return;
-  thread_.start(kInterval, [this] { return sweep(); });
+  thread_.start(
+      kInterval, [this] { return sweep(); }, "inode pruner");
 }
 
 void InodePruner::stop() { thread_.stop(); }

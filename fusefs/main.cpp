@@ -1,14 +1,21 @@
 // gocachefs: mount a RocksDB-backed Go build cache. The work is in daemon.cpp.
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <exception>
 
 #include "fusefs/daemon.hpp"
+#include "fusefs/guarded.hpp"
 #include "fusefs/mount_args.hpp"
 #include "policy/space.hpp"
 #include "store/paths.hpp"
+#include "tools/control/json_text.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   gcfs::fusefs::DaemonOptions o;
   CLI::App app{"gocachefs: a FUSE filesystem for GOCACHE, backed by RocksDB"};
   app.set_version_flag("--version", std::string("gocachefs ") + GOCACHEFS_VERSION);
@@ -97,4 +104,26 @@ int main(int argc, char** argv) {
     return 2;
   }
   return gcfs::fusefs::run_daemon(std::move(o));
+}
+
+int fatal(const char* why) {
+  const std::string line = gcfs::control::printable(why);
+  std::fprintf(stderr, "gocachefs: error: %s\n", line.c_str());
+  gcfs::fusefs::guarded("main", [&] { spdlog::critical("exiting: {}", line); });
+  return 1;
+}
+
+}  // namespace
+
+// Anything that escapes the daemon is one line and exit status 1, never an
+// abort; the threads catch their own (fusefs/guarded.hpp).
+int main(int argc, char** argv) {
+  gcfs::fusefs::log_terminate();
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    return fatal(e.what());
+  } catch (...) {
+    return fatal("unknown exception");
+  }
 }

@@ -6,6 +6,8 @@
 
 #include <limits>
 
+#include "fusefs/guarded.hpp"
+
 namespace gcfs::fusefs {
 
 // Scrape-time families: the registered collector functions, in order.
@@ -19,7 +21,9 @@ class Metrics::Collector final : public prometheus::Collectable {
       fns = fns_;
     }
     Families out;
-    for (const auto& fn : fns) fn(out);
+    // Runs on the exposer's HTTP thread: a collector that throws loses its
+    // families for this scrape, not the daemon.
+    for (const auto& fn : fns) guarded("metrics collector", [&] { fn(out); });
     return out;
   }
   std::vector<std::function<void(Families&)>> fns_;  // guarded by Metrics::mu_

@@ -7,6 +7,8 @@
 #include <mutex>
 #include <vector>
 
+#include "fusefs/op_guard.hpp"
+
 namespace gcfs::fusefs {
 
 namespace {
@@ -133,21 +135,25 @@ OpSnapshot op_snapshot() {
 
 // Link-time wrappers (-Wl,--wrap=fuse_reply_err etc., set in fusefs/meson.build):
 // every reply in the daemon passes here, so the errno and byte count of each
-// request are known without instrumenting each handler.
+// request are known without instrumenting each handler. They also note the
+// reply for op_guard (the other reply functions are wrapped there).
 extern "C" {
 int __real_fuse_reply_err(fuse_req_t req, int err);
 int __real_fuse_reply_buf(fuse_req_t req, const char* buf, size_t size);
 int __real_fuse_reply_write(fuse_req_t req, size_t count);
 
 int __wrap_fuse_reply_err(fuse_req_t req, int err) {
+  gcfs::fusefs::note_replied();
   gcfs::fusefs::reply.err = err;
   return __real_fuse_reply_err(req, err);
 }
 int __wrap_fuse_reply_buf(fuse_req_t req, const char* buf, size_t size) {
+  gcfs::fusefs::note_replied();
   gcfs::fusefs::reply.bytes = size;
   return __real_fuse_reply_buf(req, buf, size);
 }
 int __wrap_fuse_reply_write(fuse_req_t req, size_t count) {
+  gcfs::fusefs::note_replied();
   gcfs::fusefs::reply.bytes = count;
   return __real_fuse_reply_write(req, count);
 }

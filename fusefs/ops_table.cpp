@@ -4,6 +4,8 @@
 #include <ctime>
 
 #include "fusefs/filesystem.hpp"
+#include "fusefs/guarded.hpp"
+#include "fusefs/op_guard.hpp"
 #include "fusefs/op_stats.hpp"
 
 namespace gcfs::fusefs {
@@ -17,7 +19,8 @@ uint64_t now_ns() {
 }
 
 // Every request handler runs inside this: its count, latency and the errno
-// of its reply go to the calling thread's op_stats shard (no lock).
+// of its reply go to the calling thread's op_stats shard (no lock), and an
+// exception it throws ends as an EIO reply instead of the daemon (op_guard.hpp).
 template <Op op, auto Fn>
 struct Timed;
 template <Op op, class... A, void (*Fn)(fuse_req_t, A...)>
@@ -25,7 +28,7 @@ struct Timed<op, Fn> {
   static void call(fuse_req_t req, A... args) {
     begin_op();
     const uint64_t t0 = now_ns();
-    Fn(req, args...);
+    guard_op(op, req, [&] { Fn(req, args...); });
     end_op(op, now_ns() - t0);
   }
 };
@@ -34,7 +37,7 @@ struct Timed<op, Fn> {
 
 namespace ops {
 
-void init(void* userdata, fuse_conn_info* conn) {
+static void init_conn(void* userdata, fuse_conn_info* conn) {
   auto* fs = static_cast<Filesystem*>(userdata);
   // O_TRUNC arrives with open, so truncation joins the pending write.
   if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC) conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
@@ -52,7 +55,14 @@ void init(void* userdata, fuse_conn_info* conn) {
                 conn->proto_minor, conn->capable, conn->want);
 }
 
-void destroy(void* userdata) { static_cast<Filesystem*>(userdata)->shutdown(); }
+// Session callbacks are thread boundaries too (libfuse is C).
+void init(void* userdata, fuse_conn_info* conn) {
+  guarded("fuse init", [&] { init_conn(userdata, conn); });
+}
+
+void destroy(void* userdata) {
+  guarded("fuse destroy", [&] { static_cast<Filesystem*>(userdata)->shutdown(); });
+}
 
 }  // namespace ops
 

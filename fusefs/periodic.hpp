@@ -1,12 +1,16 @@
 // A background thread that runs a task now and then every `interval` until
 // stopped or until the task returns false. stop() wakes it at once and joins.
+// A task that throws is logged under `name` and run again next interval.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
+
+#include "fusefs/guarded.hpp"
 
 namespace gcfs::fusefs {
 
@@ -18,13 +22,15 @@ class Periodic {
   Periodic& operator=(const Periodic&) = delete;
 
   // Does nothing if already running.
-  void start(std::chrono::milliseconds interval, std::function<bool()> task) {
+  void start(std::chrono::milliseconds interval, std::function<bool()> task,
+             std::string name = "background task") {
     if (thread_.joinable()) return;
-    thread_ = std::thread([this, interval, task = std::move(task)] {
+    thread_ = std::thread([this, interval, task = std::move(task), name = std::move(name)] {
       std::unique_lock lock(mu_);
       while (!stop_) {
         lock.unlock();
-        bool again = task();
+        bool again = true;
+        guarded(name, [&] { again = task(); });
         lock.lock();
         if (!again) return;
         cv_.wait_for(lock, interval, [this] { return stop_; });

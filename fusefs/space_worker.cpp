@@ -4,6 +4,8 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "fusefs/guarded.hpp"
+
 namespace gcfs::fusefs {
 
 SpaceWorker::SpaceWorker(Store& store, SpaceManager& manager, UseTracker& uses,
@@ -26,7 +28,8 @@ void SpaceWorker::stop() {
   cv_.notify_all();
   if (limits_thread_.joinable()) limits_thread_.join();
   if (compaction_thread_.joinable()) compaction_thread_.join();
-  flush_uses();  // what the last seconds used survives the unmount
+  // What the last seconds used survives the unmount.
+  guarded("space: recording uses", [&] { flush_uses(); });
 }
 
 void SpaceWorker::wake() {
@@ -46,6 +49,8 @@ void SpaceWorker::flush_uses() {
   }
 }
 
+// One round of each loop runs through guarded(): an exception is logged and
+// the loop carries on at its next round (thread boundary, guarded.hpp).
 void SpaceWorker::limits_loop() {
   const auto& l = manager_.options().limits;
   const bool limited = l.max_bytes != 0 || l.ns_max_bytes != 0;
@@ -57,28 +62,36 @@ void SpaceWorker::limits_loop() {
       if (stop_) return;
       woken_ = false;
     }
-    const auto now = std::chrono::steady_clock::now();
-    bool over = false;
-    if (limited) {
-      if (auto use = manager_.usage()) {
-        uint64_t total = 0;
-        for (const auto& [ns, bytes] : *use) {
-          total += bytes;
-          over = over || (l.ns_max_bytes != 0 && bytes > l.ns_max_bytes);
-        }
-        over = over || (l.max_bytes != 0 && total > l.max_bytes);
-      }
+    if (!guarded("space: limits", [&] { limits_round(limited, &next_flush); })) {
+      // Not at once again: a round that throws would spin.
+      next_flush = std::chrono::steady_clock::now() + options_.use_interval;
     }
-    // Uses go to the index every interval, and before any eviction so that
-    // what a build just used is not what goes.
-    if (over || now >= next_flush) {
-      flush_uses();
-      next_flush = now + options_.use_interval;
-    }
-    if (over) {
-      if (auto r = manager_.enforce_limits(); !r) {
-        spdlog::error("space: eviction failed: {}", r.error().message());
+  }
+}
+
+void SpaceWorker::limits_round(bool limited, std::chrono::steady_clock::time_point* next_flush) {
+  const auto& l = manager_.options().limits;
+  const auto now = std::chrono::steady_clock::now();
+  bool over = false;
+  if (limited) {
+    if (auto use = manager_.usage()) {
+      uint64_t total = 0;
+      for (const auto& [ns, bytes] : *use) {
+        total += bytes;
+        over = over || (l.ns_max_bytes != 0 && bytes > l.ns_max_bytes);
       }
+      over = over || (l.max_bytes != 0 && total > l.max_bytes);
+    }
+  }
+  // Uses go to the index every interval, and before any eviction so that
+  // what a build just used is not what goes.
+  if (over || now >= *next_flush) {
+    flush_uses();
+    *next_flush = now + options_.use_interval;
+  }
+  if (over) {
+    if (auto r = manager_.enforce_limits(); !r) {
+      spdlog::error("space: eviction failed: {}", r.error().message());
     }
   }
 }
@@ -89,10 +102,12 @@ void SpaceWorker::compaction_loop() {
       std::unique_lock lock(mu_);
       if (cv_.wait_for(lock, options_.compaction_interval, [&] { return stop_; })) return;
     }
-    if (Status s = manager_.compaction_round(&cancel_); !s) {
-      spdlog::error("space: compaction failed: {}", s.error().message());
-    }
-    log_space();
+    guarded("space: compaction", [&] {
+      if (Status s = manager_.compaction_round(&cancel_); !s) {
+        spdlog::error("space: compaction failed: {}", s.error().message());
+      }
+      log_space();
+    });
   }
 }
 

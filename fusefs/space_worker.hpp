@@ -39,6 +39,7 @@ class SpaceWorker {
 
  private:
   void limits_loop();
+  void limits_round(bool limited, std::chrono::steady_clock::time_point* next_flush);
   void compaction_loop();
   void flush_uses();
   void log_space();

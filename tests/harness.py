@@ -179,7 +179,8 @@ class Daemon:
         if is_mounted(self.mnt):
             raise DaemonError(f"{self.mnt} is still mounted before start")
         with open(self.output, "ab") as out:
-            out.write(f"=== start {time.strftime('%H:%M:%S')}: {' '.join(self.argv())}\n".encode())
+            # fsencode: paths that are not UTF-8 (tests of such names) go out as they are
+            out.write(os.fsencode(f"=== start {time.strftime('%H:%M:%S')}: {' '.join(self.argv())}\n"))
             out.flush()
             self.proc = subprocess.Popen(
                 self.argv(), stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True
@@ -341,7 +342,7 @@ def kill_strays(base: Path | str, exclude: tuple[int, ...] = ()) -> list[int]:
     except the pids in exclude and the daemons this harness is running (Daemon.live)."""
     killed = []
     exclude = set(exclude) | {d.pid for d in Daemon.live if d.alive()}
-    b = str(base).encode()
+    b = os.fsencode(str(base))
     for pid, args in gocachefs_processes():
         if pid in exclude or not any(b in a for a in args):
             continue
@@ -355,7 +356,7 @@ def kill_strays(base: Path | str, exclude: tuple[int, ...] = ()) -> list[int]:
 
 def daemon_pids_for(path: Path | str) -> list[int]:
     """Daemons with path as one of their arguments (e.g. the mountpoint)."""
-    needle = str(path).encode()
+    needle = os.fsencode(str(path))
     return [pid for pid, args in gocachefs_processes() if needle in args]
 
 

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "store/snapshots.hpp"
 #include "store/store.hpp"
@@ -50,7 +51,17 @@ struct Context {
   Progress progress;             // for export, import, verify
 };
 
+// Never throws: a malformed request or a failure inside a command becomes an
+// error reply.
 json handle(Context& ctx, const json& request);
+
+// The request's usage error (not an object, unknown command, unknown or
+// missing field, a field of the wrong type, text that is not UTF-8 or holds
+// a NUL), if any. handle() runs it first.
+std::optional<std::string> check_request(const json& request);
+// Commands that can take minutes (verify, snapshot export/import/restore,
+// compact, evict, trim): the daemon runs only a few of them at once.
+bool long_running(std::string_view cmd);
 
 // Helpers shared by the command files.
 json ok(json result = json::object());

@@ -110,10 +110,8 @@ json cmd_ns(Context& ctx, const std::string& cmd, const json& req) {
 }  // namespace
 
 json handle(Context& ctx, const json& req) {
-  if (!req.is_object() || !req.contains("cmd") || !req["cmd"].is_string()) {
-    return fail("malformed request", kUsage);
-  }
-  const std::string cmd = req["cmd"];
+  if (auto why = check_request(req)) return fail(*why, kUsage);
+  const std::string& cmd = req["cmd"].get_ref<const std::string&>();
   try {
     if (cmd == "stats") return cmd_stats(ctx, req);
     if (cmd.starts_with("ns.")) return cmd_ns(ctx, cmd, req);
@@ -135,6 +133,11 @@ json handle(Context& ctx, const json& req) {
     }
   } catch (const json::exception& e) {
     return fail(std::string("malformed request: ") + e.what(), kUsage);
+  } catch (const std::exception& e) {
+    // A failure of this request only (e.g. bad_alloc): the caller carries on.
+    return fail(std::string("internal error: ") + e.what());
+  } catch (...) {
+    return fail("internal error: unknown exception");
   }
   return fail("unknown command " + cmd, kUsage);
 }

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "tools/control/json_text.hpp"
 #include "tools/control/line_io.hpp"
 
 namespace gcfs::ctl {
@@ -58,7 +59,7 @@ json via_socket(int fd, const json& req, const std::string& what) {
   bool shown = false;
   json reply = control::fail("the daemon closed the control connection without a reply");
   // Read even if the write failed: a refusing daemon replies without reading.
-  (void)control::write_line(fd, req.dump());
+  (void)control::write_line(fd, control::to_text(req));
   {
     while (control::read_line(fd, &line, &buffer)) {
       json j = json::parse(line, nullptr, false);

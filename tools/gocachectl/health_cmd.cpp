@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "tools/control/json_text.hpp"
 #include "tools/gocachectl/client.hpp"
 #include "tools/health/health.hpp"
 
@@ -20,7 +21,7 @@ int run_health(const std::string& store_dir, std::string mountpoint, const std::
   o.metrics = metrics;
   const health::Report report = health::run_checks(o);
   if (as_json) {
-    std::printf("%s\n", report.json().dump(2).c_str());
+    std::printf("%s\n", control::to_text(report.json(), 2).c_str());
   } else {
     std::printf("%s", report.text().c_str());
   }

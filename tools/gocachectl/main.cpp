@@ -3,9 +3,11 @@
 // is in tools/control (shared with the daemon's control socket).
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 
 #include "store/paths.hpp"
+#include "tools/control/json_text.hpp"
 #include "tools/gocachectl/client.hpp"
 #include "tools/gocachectl/env.hpp"
 #include "tools/gocachectl/health_cmd.hpp"
@@ -23,9 +25,30 @@ std::string absolute(const std::string& p) {
   return std::filesystem::absolute(p, ec).lexically_normal().string();
 }
 
-}  // namespace
+// Names and paths go into JSON, which carries only UTF-8: anything else is a
+// usage error here, not an exception (or a mangled name) later. --store and
+// --mount stay local (replies show them with U+FFFD) and may be any path.
+void require_utf8(CLI::App* app) {
+  static const CLI::Validator utf8(
+      [](std::string& v) {
+        return gcfs::control::valid_utf8(v)
+                   ? std::string()
+                   : std::string("not valid UTF-8 (names and paths must be UTF-8)");
+      },
+      "");
+  for (CLI::Option* opt : app->get_options()) {
+    const std::string name = opt->get_name();
+    if (opt->get_type_size_max() > 0 && name != "--store" && name != "--mount") opt->check(utf8);
+  }
+  for (CLI::App* sub : app->get_subcommands([](CLI::App*) { return true; })) require_utf8(sub);
+}
 
-int main(int argc, char** argv) {
+int error(const std::string& message, int exit_code) {
+  std::fprintf(stderr, "gocachectl: error: %s\n", gcfs::control::printable(message).c_str());
+  return exit_code;
+}
+
+int run(int argc, char** argv) {
   using gcfs::control::json;
   CLI::App app{"gocachectl: namespaces, snapshots, archives and statistics of a gocachefs store"};
   app.footer(kExitCodes);
@@ -119,6 +142,7 @@ int main(int argc, char** argv) {
   trim->add_option("--unused-for", a, "Duration")->required();
   trim->callback([&] { req = {{"cmd", "trim"}, {"unused_for", a}}; });
 
+  require_utf8(&app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -126,8 +150,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "gocachectl: error: %s (see gocachectl --help)\n", e.what());
-    return gcfs::control::kUsage;
+    return error(std::string(e.what()) + " (see gocachectl --help)", gcfs::control::kUsage);
   }
   store = absolute(store);
   const std::string cmd = req.value("cmd", "");
@@ -135,12 +158,23 @@ int main(int argc, char** argv) {
   json reply = cmd == "env" ? gcfs::ctl::env_reply(store) : gcfs::ctl::run_request(store, req);
   const int exit_code = reply.value("exit", reply.value("ok", false) ? 0 : 1);
   if (as_json) {
-    std::printf("%s\n", reply.dump(2).c_str());
+    std::printf("%s\n", gcfs::control::to_text(reply, 2).c_str());
   } else {
     if (reply.contains("result")) gcfs::ctl::print_human(cmd, reply["result"]);
-    if (!reply.value("ok", false)) {
-      std::fprintf(stderr, "gocachectl: error: %s\n", reply.value("error", "failed").c_str());
-    }
+    if (!reply.value("ok", false)) error(reply.value("error", "failed"), exit_code);
   }
   return exit_code;
+}
+
+}  // namespace
+
+// Anything that escapes is one line and exit status 1, never an abort.
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    return error(e.what(), gcfs::control::kFailed);
+  } catch (...) {
+    return error("unknown exception", gcfs::control::kFailed);
+  }
 }

@@ -4,6 +4,8 @@
 
 #include <ctime>
 
+#include "tools/control/json_text.hpp"
+
 namespace gcfs::ctl {
 
 using control::json;
@@ -130,7 +132,7 @@ void print_human(const std::string& cmd, const json& r) {
   } else if (cmd == "verify") {
     print_verify(r);
   } else {
-    fmt::print("{}\n", r.dump(2));
+    fmt::print("{}\n", control::to_text(r, 2));
   }
 }
 
