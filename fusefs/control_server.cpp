@@ -74,6 +74,8 @@ Status ControlServer::start() {
 
 void ControlServer::stop() {
   if (stopping_.exchange(true)) return;
+  // Wakes the acceptor's poll at once (else up to 200 ms of a remount's wait).
+  if (listen_fd_ >= 0) ::shutdown(listen_fd_, SHUT_RDWR);
   if (acceptor_.joinable()) acceptor_.join();
   {
     std::lock_guard lock(mu_);
