@@ -68,6 +68,11 @@ int main(int argc, char** argv) {
                  "evicts (0: off)")
       ->check(CLI::Range(0.0, 99.0))
       ->capture_default_str();
+  app.add_option("--lock-wait", o.lock_wait,
+                 "Seconds to wait for the store while a gocachefs that was unmounted or killed "
+                 "still closes it")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
   // mount -t fuse.gocachefs / fstab: `gocachefs STORE MNT -o store=..,namespace=..`.
   auto args = gcfs::fusefs::translate_mount_args(std::vector<std::string>(argv + 1, argv + argc));
   if (!args) {
