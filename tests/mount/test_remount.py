@@ -228,3 +228,18 @@ def test_gives_up_on_a_holder_that_does_not_go(store_and_mnt, tmp_path):
     assert 1.5 <= took < 5.0, took
     assert not harness.is_mounted(mnt)
 
+
+def test_gocachectl_offline_waits_for_a_gocachefs_going_away(store_and_mnt, tmp_path):
+    store, _ = store_and_mnt
+    gocachectl = os.environ.get("GOCACHECTL_BIN", harness.REPO / "build" / "tools" / "gocachectl")
+    holder = hold_lock(store, "gocachefs-stop", 1.5)
+    try:
+        t0 = time.monotonic()
+        r = subprocess.run([str(gocachectl), "--store", str(store), "--json", "stats"],
+                           capture_output=True, text=True, timeout=60)
+        took = time.monotonic() - t0
+    finally:
+        holder.kill()
+        holder.wait()
+    assert r.returncode == 0, r.stderr
+    assert took >= 1.0, took
