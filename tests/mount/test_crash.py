@@ -236,3 +236,38 @@ def test_late_release_does_not_commit_a_rewrite_in_progress(gocachefs, style, ki
         f"{'version %s' % parse_version(data) if parse_version(data) else 'not a complete version'}"
         f" ({len(data)} bytes, starts {data[:30]!r})")
 
+
+def test_attribute_changes_do_not_commit_a_rewrite_in_progress(fs):
+    """chmod and utime on a file another handle is rewriting apply at once, but leave its
+    uncommitted content alone: after SIGKILL the file is the last closed version (with the
+    new mode and times); without one, an mtime set before close is the file's mtime."""
+    path = fs.root / "f"
+    v1, v2 = content(7), content(9)
+    write_file(path, v1)
+    when = (1_600_000_000, 123_000_000)
+    fd = os.open(path, os.O_WRONLY)
+    os.write(fd, v2)  # in place over version 1, not yet cut to size
+    os.chmod(path, 0o600)
+    os.utime(path, ns=(when[0] * 10**9 + when[1],) * 2)
+    assert read_file(path)[:len(v2)] == v2  # reads see the pending content
+    fs.kill()
+    try:
+        os.close(fd)
+    except OSError:
+        pass
+    fs.start()
+    st = os.stat(path)
+    assert parse_version(read_file(path)) == 7, "chmod/utime committed a rewrite in progress"
+    assert st.st_mode & 0o7777 == 0o600
+    assert (st.st_mtime_ns, st.st_atime_ns) == (when[0] * 10**9 + when[1],) * 2
+
+    fd = os.open(path, os.O_WRONLY)
+    os.write(fd, v2)
+    os.ftruncate(fd, len(v2))
+    os.utime(path, ns=(when[0] * 10**9,) * 2)  # as `touch -d` between the last write and close
+    os.close(fd)
+    assert read_file(path) == v2
+    assert os.stat(path).st_mtime_ns == when[0] * 10**9
+    fs.restart()
+    assert read_file(path) == v2
+    assert os.stat(path).st_mtime_ns == when[0] * 10**9

@@ -232,6 +232,26 @@ TEST_F(FileTest, RewriteInPlaceAndTruncateCommitTogether) {
   expect_consistent();
 }
 
+// An mtime set while the file is being written (utimensat before close) is
+// the one the commit records, unless the content changes after it.
+TEST_F(FileTest, ExplicitMtimeOfAPendingWriteSurvivesItsCommit) {
+  const Ino f = make(kRootIno, "f");
+  auto pw = store_->begin_write(ns_, f).value();
+  ASSERT_TRUE(pw->write(0, "abc"));
+  pw->set_mtime(kT1);
+  auto a = store_->commit(*pw, kT2);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->mtime, kT1);
+  EXPECT_EQ(a->ctime, kT2);
+  EXPECT_FALSE(pw->mtime());  // used up
+  pw->set_mtime(kT1);
+  ASSERT_TRUE(pw->write(3, "d"));  // written after: the commit's time
+  a = store_->commit(*pw, kT2);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->mtime, kT2);
+  EXPECT_EQ(read_all(f), "abcd");
+}
+
 // PendingWrite and commit against a plain string model, random operations.
 TEST_F(FileTest, RandomOperationsMatchModel) {
   std::mt19937 rng(1234);
