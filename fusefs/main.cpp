@@ -7,6 +7,7 @@
 #include "fusefs/mount_args.hpp"
 #include "policy/space.hpp"
 #include "store/paths.hpp"
+#include "tools/cli/checks.hpp"
 
 int main(int argc, char** argv) {
   gcfs::fusefs::DaemonOptions o;
@@ -27,7 +28,7 @@ int main(int argc, char** argv) {
                  "Log file (default: stderr in the foreground, STORE/gocachefs.log otherwise)");
   app.add_option("--cache-timeout", o.cache_timeout,
                  "Seconds the kernel may cache entries and attributes")
-      ->check(CLI::NonNegativeNumber)
+      ->check(gcfs::cli::number_in(0, 1e9))
       ->capture_default_str();
   auto size_option = [&app](const char* name, uint64_t& out, const char* help) {
     app.add_option_function<std::string>(
@@ -51,14 +52,15 @@ int main(int argc, char** argv) {
   app.add_option("--max-inodes", o.max_inodes,
                  "Inodes the kernel may cache before unused ones are dropped (bounds the "
                  "daemon's memory; 0: no limit)")
+      ->check(gcfs::cli::count())
       ->capture_default_str();
   app.add_option("--low-watermark", o.low_watermark_pct,
                  "Eviction stops at this percentage of a size limit")
-      ->check(CLI::Range(1.0, 100.0))
+      ->check(gcfs::cli::number_in(1, 100))
       ->capture_default_str();
   app.add_option("--space-interval", o.space_interval,
                  "Seconds between checks for blocks to compact")
-      ->check(CLI::PositiveNumber)
+      ->check(gcfs::cli::number_in(0.001, 604800))
       ->capture_default_str();
   app.add_option("--metrics-listen", o.metrics_listen,
                  "Serve Prometheus metrics on HOST:PORT (loopback by default), or off")
@@ -66,12 +68,12 @@ int main(int argc, char** argv) {
   app.add_option("--min-free", o.min_free_pct,
                  "Free space floor of the store disk, percent: below it the daemon logs and "
                  "evicts (0: off)")
-      ->check(CLI::Range(0.0, 99.0))
+      ->check(gcfs::cli::number_in(0, 99))
       ->capture_default_str();
   app.add_option("--lock-wait", o.lock_wait,
                  "Seconds to wait for the store while a gocachefs that was unmounted or killed "
                  "still closes it")
-      ->check(CLI::Range(0.0, 3600.0))
+      ->check(gcfs::cli::number_in(0, 3600))
       ->capture_default_str();
   // mount -t fuse.gocachefs / fstab: `gocachefs STORE MNT -o store=..,namespace=..`.
   auto args = gcfs::fusefs::translate_mount_args(std::vector<std::string>(argv + 1, argv + argc));

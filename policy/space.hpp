@@ -89,11 +89,4 @@ std::pair<std::string, std::string> output_location(std::string_view output_id);
 // An action's output goes with it unless used after the action was.
 bool evict_output_with_action(int64_t action_last_use_ns, int64_t output_last_use_ns);
 
-// ---- sizes on the command line ---------------------------------------------
-
-// "20G", "512M", "4096", "1.5G", "64k" (powers of 1024); nullopt if invalid.
-std::optional<uint64_t> parse_size(std::string_view text);
-// "90s", "30m", "12h", "5d", "2w" or plain seconds; nullopt if invalid.
-std::optional<uint64_t> parse_duration_seconds(std::string_view text);
-
 }  // namespace gcfs::policy
