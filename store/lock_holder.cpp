@@ -1,12 +1,17 @@
 #include "store/lock_holder.hpp"
 
-#include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <charconv>
 #include <csignal>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -56,23 +61,40 @@ bool is_exiting(pid_t pid) {
 }  // namespace
 
 std::optional<LockHolder> store_lock_holder(const std::string& store_dir) {
-  const int fd = ::open((store_dir + "/LOCK").c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  struct flock fl {};
-  fl.l_type = F_WRLCK;
-  fl.l_whence = SEEK_SET;
-  const int rc = ::fcntl(fd, F_GETLK, &fl);
-  ::close(fd);
-  if (rc != 0 || fl.l_type == F_UNLCK) return std::nullopt;
-  LockHolder h;
-  h.pid = fl.l_pid;
-  if (h.pid <= 0) return h;
-  h.comm = read_line("/proc/" + std::to_string(h.pid) + "/comm");
-  h.exiting = is_exiting(h.pid);
-  return h;
+  // From /proc/locks, not F_GETLK: closing a probe's descriptor would drop
+  // this process's own lock if it held it.
+  struct stat st {};
+  if (::stat((store_dir + "/LOCK").c_str(), &st) != 0) return std::nullopt;
+  std::ifstream locks("/proc/locks");
+  // "1: POSIX  ADVISORY  WRITE 21308 fe:00:10953031 0 EOF"; waiters have "->".
+  for (std::string line; std::getline(locks, line);) {
+    std::istringstream f(line);
+    std::string id, kind, mode, access, pid, file;
+    f >> id >> kind;
+    if (kind == "->") continue;
+    f >> mode >> access >> pid >> file;
+    unsigned dev_major = 0, dev_minor = 0;
+    unsigned long long ino = 0;
+    if (std::sscanf(file.c_str(), "%x:%x:%llu", &dev_major, &dev_minor, &ino) != 3) continue;
+    if (ino != st.st_ino || dev_major != major(st.st_dev) || dev_minor != minor(st.st_dev)) {
+      continue;
+    }
+    LockHolder h;
+    h.pid = static_cast<pid_t>(std::atol(pid.c_str()));
+    if (h.pid <= 0) return h;  // not visible from this pid namespace
+    h.comm = read_line("/proc/" + std::to_string(h.pid) + "/comm");
+    h.exiting = is_exiting(h.pid);
+    return h;
+  }
+  return std::nullopt;
 }
 
-void mark_going_away() { ::prctl(PR_SET_NAME, kGoingAwayName, 0, 0, 0); }
+void mark_going_away() {
+  if (::prctl(PR_SET_NAME, kGoingAwayName, 0, 0, 0) != 0) {
+    // A remount meanwhile is refused instead of waiting for us.
+    spdlog::warn("cannot rename the main thread {}: {}", kGoingAwayName, std::strerror(errno));
+  }
+}
 
 bool going_away(const LockHolder& h) {
   if (h.comm == kGoingAwayName) return true;

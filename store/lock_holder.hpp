@@ -27,9 +27,8 @@ struct LockHolder {
   bool exiting = false;  // killed or exiting: its threads are being torn down
 };
 
-// The current holder of the store's lock; nullopt if nobody holds it (or
-// there is no LOCK file). Call it only when this process does not hold the
-// lock: closing the probe's descriptor would drop this process's own lock.
+// The current holder of the store's lock (this process included); nullopt
+// if nobody holds it or there is no LOCK file.
 std::optional<LockHolder> store_lock_holder(const std::string& store_dir);
 
 // Renames the calling (main) thread kGoingAwayName: see store_lock_holder.

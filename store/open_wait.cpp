@@ -28,32 +28,44 @@ std::string who(const LockHolder& h) {
 Result<std::unique_ptr<Store>> open_store_waiting(const StoreOptions& options, LockWait& wait) {
   const auto start = Clock::now();
   const auto deadline = start + wait.max_wait;
+  bool unseen = false;  // the last open was refused with no holder in sight
   for (;;) {
     auto store = open_rocks_store(options);
-    const auto now = Clock::now();
     if (store || store.code() != Errc::busy) {
-      if (wait.waited_for) wait.waited = std::chrono::duration_cast<milliseconds>(now - start);
+      if (wait.waited_for) {
+        wait.waited = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+      }
       return store;
     }
-    auto holder = store_lock_holder(options.path);
-    if (holder && going_away(*holder)) {
-      if (now >= deadline) {
-        return Error(Errc::busy,
-                     fmt::format("store {} is still locked by {}, which is shutting down, after "
-                                 "waiting {} ms for it",
-                                 options.path, who(*holder), wait.max_wait.count()));
+    // Watch the holder (not RocksDB, which logs every failed open) until
+    // the lock is free, then open again.
+    for (;;) {
+      auto holder = store_lock_holder(options.path);
+      const auto now = Clock::now();
+      if (!holder) {
+        // Let go: open again. Refused again by a holder nowhere to be seen
+        // (another kind of lock?): retry slowly, give up after the grace.
+        if (unseen && now >= start + kMarkGrace) return store;
+        if (unseen) std::this_thread::sleep_for(kPoll);
+        unseen = true;
+        break;
       }
-      wait.waited_for = holder;
-    } else if (now >= start + kMarkGrace) {
-      // Serving, starting, or not ours: refused at once (after the grace).
-      if (!holder) return store;
-      return Error(Errc::busy,
-                   fmt::format("{} [held by {}]", store.error().message(), who(*holder)));
-    } else if (holder && holder->comm != kDaemonName) {
-      return Error(Errc::busy,
-                   fmt::format("{} [held by {}]", store.error().message(), who(*holder)));
+      unseen = false;
+      if (going_away(*holder)) {
+        if (now >= deadline) {
+          return Error(Errc::busy,
+                       fmt::format("store {} is still locked by {}, which is shutting down, "
+                                   "after waiting {} ms for it",
+                                   options.path, who(*holder), wait.max_wait.count()));
+        }
+        wait.waited_for = holder;
+      } else if (holder->comm != kDaemonName || now >= start + kMarkGrace) {
+        // Serving, starting, or not a daemon at all: refused at once.
+        return Error(Errc::busy,
+                     fmt::format("{} [held by {}]", store.error().message(), who(*holder)));
+      }
+      std::this_thread::sleep_for(kPoll);
     }
-    std::this_thread::sleep_for(kPoll);
   }
 }
 
