@@ -39,10 +39,17 @@ void KernelHooks::namespace_replaced(const std::string& name, NsId old_id, NsId 
   // root (of the old content, and negative entries for names of the new).
   std::set<std::string> names;
   for (NsId id : {old_id, new_id}) {
-    (void)fs_.store().readdir(id, kRootIno, 0, [&](const DirEntry& e) {
+    Status s = fs_.store().readdir(id, kRootIno, 0, [&](const DirEntry& e) {
       names.insert(e.name);
       return true;
     });
+    if (!s) {
+      // Names not listed cannot be invalidated one by one; nothing else can.
+      spdlog::error(
+          "namespace {} at the root replaced, but listing id {} failed ({}): entries the kernel "
+          "cached may show the old content until they expire (--cache-timeout) or a remount",
+          name, id, s.error().message());
+    }
   }
   fs_.switch_single_ns(new_id);
   for (const auto& n : names) inval(n);

@@ -80,6 +80,8 @@ Status ControlServer::listen() {
 
 void ControlServer::stop() {
   if (stopping_.exchange(true)) return;
+  // Wakes the acceptor's poll at once (else up to 200 ms of a remount's wait).
+  if (listen_fd_ >= 0) ::shutdown(listen_fd_, SHUT_RDWR);
   if (acceptor_.joinable()) acceptor_.join();
   slots_.stop();  // long commands waiting for their turn give up
   {

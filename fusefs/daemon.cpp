@@ -23,6 +23,8 @@
 #include "fusefs/space_control.hpp"
 #include "fusefs/space_worker.hpp"
 #include "fusefs/vm_hint.hpp"
+#include "store/lock_holder.hpp"
+#include "store/open_wait.hpp"
 #include "store/paths.hpp"
 #include "store/store.hpp"
 
@@ -168,10 +170,17 @@ int run_daemon(DaemonOptions o) {
   so.memtable_total_bytes = o.memtable_bytes;
   so.write_buffer_bytes = std::min(so.write_buffer_bytes, o.memtable_bytes / 2);
   so.max_file_size = std::min(so.max_file_size, policy::file_size_limit(space.limits));
-  auto store = open_rocks_store(so);
+  LockWait lock_wait;
+  lock_wait.max_wait = std::chrono::milliseconds(static_cast<int64_t>(o.lock_wait * 1000));
+  auto store = open_store_waiting(so, lock_wait);
   if (!store) return fail(store_error(o.store_dir, store.error()));
   if (o.log_file.empty() && !o.foreground) o.log_file = o.store_dir + "/gocachefs.log";
   if (Status s = setup_logging(o); !s) return fail(s.error().message());
+  if (lock_wait.waited_for) {
+    spdlog::info("store {} was locked by {} pid {}, which was shutting down: waited {} ms",
+                 o.store_dir, lock_wait.waited_for->comm, lock_wait.waited_for->pid,
+                 lock_wait.waited.count());
+  }
 
   NsId single_ns = 0;
   if (!o.ns.empty()) {
@@ -259,6 +268,8 @@ int run_daemon(DaemonOptions o) {
   fuse_loop_cfg_set_clone_fd(cfg, 0);
   fuse_loop_cfg_set_idle_threads(cfg, 8);
   int rc = fuse_session_loop_mt(se, cfg);
+  // The mount is gone: a daemon started on this store now waits for us.
+  mark_going_away();
   fuse_loop_cfg_destroy(cfg);
   pruner.stop();        // writes to the session's device
   control.stop();       // before the session and the store go

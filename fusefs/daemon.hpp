@@ -41,6 +41,9 @@ struct DaemonOptions {
   // Inodes the kernel may cache (the daemon keeps ~150 bytes for each);
   // beyond, unused ones are dropped. 0: no limit. Default: 262144.
   uint64_t max_inodes = 262144;
+  // Seconds to wait for the store's lock when its holder is a gocachefs going
+  // away (unmounted or killed, still closing the store). Default: 30.
+  double lock_wait = 30.0;
 };
 
 // Runs the daemon; returns the process exit status. Startup errors are one

@@ -12,6 +12,7 @@
 #include "policy/space.hpp"
 #include "store/paths.hpp"
 #include "tools/control/json_text.hpp"
+#include "tools/cli/checks.hpp"
 
 namespace {
 
@@ -34,7 +35,7 @@ int run(int argc, char** argv) {
                  "Log file (default: stderr in the foreground, STORE/gocachefs.log otherwise)");
   app.add_option("--cache-timeout", o.cache_timeout,
                  "Seconds the kernel may cache entries and attributes")
-      ->check(CLI::NonNegativeNumber)
+      ->check(gcfs::cli::number_in(0, 1e9))
       ->capture_default_str();
   auto size_option = [&app](const char* name, uint64_t& out, const char* help) {
     app.add_option_function<std::string>(
@@ -58,10 +59,11 @@ int run(int argc, char** argv) {
   app.add_option("--max-inodes", o.max_inodes,
                  "Inodes the kernel may cache before unused ones are dropped (bounds the "
                  "daemon's memory; 0: no limit)")
+      ->check(gcfs::cli::count())
       ->capture_default_str();
   app.add_option("--low-watermark", o.low_watermark_pct,
                  "Eviction stops at this percentage of a size limit")
-      ->check(CLI::Range(1.0, 100.0))
+      ->check(gcfs::cli::number_in(1, 100))
       ->capture_default_str();
   app.add_option_function<std::string>(
          "--protect-recent",
@@ -75,7 +77,7 @@ int run(int argc, char** argv) {
       ->type_name("DURATION");
   app.add_option("--space-interval", o.space_interval,
                  "Seconds between checks for blocks to compact")
-      ->check(CLI::PositiveNumber)
+      ->check(gcfs::cli::number_in(0.001, 604800))
       ->capture_default_str();
   app.add_option("--metrics-listen", o.metrics_listen,
                  "Serve Prometheus metrics on HOST:PORT (loopback by default), or off")
@@ -83,7 +85,12 @@ int run(int argc, char** argv) {
   app.add_option("--min-free", o.min_free_pct,
                  "Free space floor of the store disk, percent: below it the daemon logs and "
                  "evicts (0: off)")
-      ->check(CLI::Range(0.0, 99.0))
+      ->check(gcfs::cli::number_in(0, 99))
+      ->capture_default_str();
+  app.add_option("--lock-wait", o.lock_wait,
+                 "Seconds to wait for the store while a gocachefs that was unmounted or killed "
+                 "still closes it")
+      ->check(gcfs::cli::number_in(0, 3600))
       ->capture_default_str();
   // mount -t fuse.gocachefs / fstab: `gocachefs STORE MNT -o store=..,namespace=..`.
   auto args = gcfs::fusefs::translate_mount_args(std::vector<std::string>(argv + 1, argv + argc));

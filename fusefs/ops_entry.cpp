@@ -136,17 +136,18 @@ void setattr(fuse_req_t req, fuse_ino_t ino, struct stat* st, int to_set, fuse_f
   Node* node = fs.nodes().find(ino);
   std::unique_lock<std::mutex> lock;
   if (node && node->has_pending.load(std::memory_order_acquire)) {
-    // A file being written: the size change joins the pending content, and
-    // other changes apply after what was written so far is committed.
+    // A file being written: its uncommitted content becomes a version only at
+    // the writer's close, never here. A size change joins that content and an
+    // explicit mtime is kept for its commit; the rest applies to the
+    // committed inode at once.
     lock = std::unique_lock(node->mu);
-    if (node->pending && sa.size) {
-      Status s = node->pending->truncate(*sa.size);
+    if (node->pending) {
+      Status s;
+      if (sa.size) s = node->pending->truncate(*sa.size);
+      if (s && sa.mtime) node->pending->set_mtime(*sa.mtime);
       node->publish();
       if (!s) return reply_err(req, s.error());
       sa.size.reset();
-    }
-    if (sa.mode || sa.uid || sa.gid || sa.atime || sa.mtime) {
-      if (Status s = fs.commit_locked(*node); !s) return reply_err(req, s.error());
     }
   }
   auto attr = fs.store().setattr(id.ns, id.ino, sa);

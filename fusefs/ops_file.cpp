@@ -70,16 +70,24 @@ void set_open_flags(fuse_file_info* fi, FileHandle h) {
 
 thread_local std::vector<char> read_buffer;
 
-// Commits what the handle wrote, forgets the handle, and frees the inode if
-// it was unlinked and this was the last reference.
+// Forgets the handle, committing what is pending if it was the file's last
+// writer, and frees the inode if it was unlinked and this was the last
+// reference.
 void release_handle(Filesystem& fs, fuse_file_info* fi) {
   const FileHandle h = handle_of(fi);
   Node* node = h.node;
   if (h.writable) {
     std::lock_guard lock(node->mu);
-    if (Status s = fs.commit_locked(*node); !s) {
-      spdlog::error("commit at release of {}:{} failed, its new content is lost: {}", node->id.ns,
-                    node->id.ino, s.error().message());
+    // RELEASE is asynchronous: it may arrive after the next open of the file
+    // and writes of a version not closed yet (a rewrite in place, then
+    // ftruncate). Those are no version of the file: another writer's close
+    // commits them, not this. (This handle's writes were committed at its
+    // FLUSH; a commit here only catches what that missed.)
+    if (node->writers == 1) {
+      if (Status s = fs.commit_locked(*node); !s) {
+        spdlog::error("commit at release of {}:{} failed, its new content is lost: {}", node->id.ns,
+                      node->id.ino, s.error().message());
+      }
     }
     if (--node->writers == 0) node->pending.reset();
     node->publish();

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "policy/space.hpp"
+#include "policy/parse.hpp"
 
 namespace gcfs::fusefs {
 

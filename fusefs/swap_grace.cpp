@@ -1,5 +1,7 @@
 #include "fusefs/swap_grace.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <string>
 
 namespace gcfs::fusefs {
@@ -28,11 +30,16 @@ std::optional<std::pair<NsId, Attr>> SwapGrace::fallback(Store& store, NsId ns, 
     // The cache's files sit in directories at the namespace root: find the
     // parent's name there, then the same directory in the old content.
     std::string dir;
-    (void)store.readdir(ns, kRootIno, 0, [&](const DirEntry& e) {
+    Status s = store.readdir(ns, kRootIno, 0, [&](const DirEntry& e) {
       if (e.ino != parent) return true;
       dir = e.name;
       return false;
     });
+    if (!s) {
+      // Without the parent's name the old content cannot be found: a miss.
+      spdlog::warn("swap grace: listing namespace {} failed: {}", ns, s.error().message());
+      return std::nullopt;
+    }
     if (dir.empty()) return std::nullopt;
     auto d = store.lookup(old, kRootIno, dir);
     if (!d) return std::nullopt;

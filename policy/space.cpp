@@ -1,8 +1,6 @@
 #include "policy/space.hpp"
 
 #include <algorithm>
-#include <charconv>
-#include <cmath>
 #include <limits>
 #include <numeric>
 
@@ -114,65 +112,6 @@ int64_t eviction_cutoff_ns(int64_t now_ns, int64_t protect_ns, int64_t swapped_a
     return std::numeric_limits<int64_t>::min();  // nothing of it goes yet
   }
   return std::min(now_ns - protect_ns, requested_ns);
-}
-
-std::optional<uint64_t> parse_size(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  double number = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
-  if (ec != std::errc() || number < 0) return std::nullopt;
-  std::string_view unit(end, static_cast<size_t>(text.data() + text.size() - end));
-  if (unit.ends_with("iB") || unit.ends_with("ib")) unit.remove_suffix(2);
-  if (unit.ends_with("B") || unit.ends_with("b")) unit.remove_suffix(1);
-  double mult = 1;
-  if (unit.size() > 1) return std::nullopt;
-  if (unit.size() == 1) {
-    switch (unit[0]) {
-      case 'k':
-      case 'K':
-        mult = 1024.0;
-        break;
-      case 'm':
-      case 'M':
-        mult = 1024.0 * 1024;
-        break;
-      case 'g':
-      case 'G':
-        mult = 1024.0 * 1024 * 1024;
-        break;
-      case 't':
-      case 'T':
-        mult = 1024.0 * 1024 * 1024 * 1024;
-        break;
-      default:
-        return std::nullopt;
-    }
-  }
-  const double bytes = std::floor(number * mult);
-  if (bytes > 1.8e19) return std::nullopt;
-  return static_cast<uint64_t>(bytes);
-}
-
-std::optional<uint64_t> parse_duration_seconds(std::string_view text) {
-  uint64_t number = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
-  if (ec != std::errc() || end == text.data()) return std::nullopt;
-  std::string_view unit(end, static_cast<size_t>(text.data() + text.size() - end));
-  uint64_t mult = 1;
-  if (unit == "" || unit == "s") {
-    mult = 1;
-  } else if (unit == "m") {
-    mult = 60;
-  } else if (unit == "h") {
-    mult = 3600;
-  } else if (unit == "d") {
-    mult = 86400;
-  } else if (unit == "w") {
-    mult = 7 * 86400;
-  } else {
-    return std::nullopt;
-  }
-  return number * mult;
 }
 
 }  // namespace gcfs::policy

@@ -104,11 +104,4 @@ std::optional<std::string_view> output_entry_id(std::string_view name);
 int64_t eviction_cutoff_ns(int64_t now_ns, int64_t protect_ns, int64_t swapped_at_ns,
                            int64_t requested_ns);
 
-// ---- sizes on the command line ---------------------------------------------
-
-// "20G", "512M", "4096", "1.5G", "64k" (powers of 1024); nullopt if invalid.
-std::optional<uint64_t> parse_size(std::string_view text);
-// "90s", "30m", "12h", "5d", "2w" or plain seconds; nullopt if invalid.
-std::optional<uint64_t> parse_duration_seconds(std::string_view text);
-
 }  // namespace gcfs::policy

@@ -57,6 +57,7 @@ Status PendingWrite::write(uint64_t off, std::string_view data) {
   }
   size_ = std::max(size_, end);
   dirty_ = true;
+  mtime_.reset();
   return Status::ok();
 }
 
@@ -89,6 +90,7 @@ Status PendingWrite::truncate(uint64_t new_size) {
   // Growing: the new tail reads as zeros (base_valid_ <= old size_).
   size_ = new_size;
   dirty_ = true;
+  mtime_.reset();
   return Status::ok();
 }
 
@@ -133,6 +135,7 @@ void PendingWrite::committed() {
   base_valid_ = size_;
   dirty_ = false;
   buffered_ = 0;
+  mtime_.reset();
 }
 
 }  // namespace gcfs

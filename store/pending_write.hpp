@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -42,6 +43,10 @@ class PendingWrite {
 
   Status write(uint64_t off, std::string_view data);
   Status truncate(uint64_t new_size);
+  // An mtime set explicitly while the file is being written: the commit keeps
+  // it instead of stamping its own time, unless the content changes after.
+  void set_mtime(Timespec mtime) { mtime_ = mtime; }
+  const std::optional<Timespec>& mtime() const { return mtime_; }
   // Reads the file as it would be after commit.
   Result<size_t> read(uint64_t off, std::span<char> out);
 
@@ -62,6 +67,7 @@ class PendingWrite {
   uint64_t base_valid_;
   bool dirty_ = false;
   uint64_t buffered_ = 0;
+  std::optional<Timespec> mtime_;
   std::map<uint64_t, std::string> chunks_;
 };
 

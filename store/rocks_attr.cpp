@@ -90,7 +90,7 @@ Status RocksStore::purge(NsId id, Ino ino) {
     t.batch().Delete(ns.cf, keys::orphan(ino));
     t.deltas.del_kv(keys::orphan(ino).size(), 0);
     if (auto s = lru_remove(t, ino); !s) return s;  // an orphan of an older version
-    t.erase(ino);
+    if (auto s = t.erase(ino); !s) return s;
     t.deltas.orphans = -1;
     if (rec.is_reg()) {
       t.deltas.logical = -static_cast<int64_t>(rec.size);

@@ -208,7 +208,7 @@ Status RocksStore::rmdir(NsId id, Ino parent, std::string_view name, Timespec no
     auto full = dir_has_entries(db_, ns.cf, d->ino);
     if (!full) return full.status();
     if (*full) return Error(Errc::not_empty, fmt::format("{} is not empty", name));
-    t.erase(d->ino);
+    if (auto s = t.erase(d->ino); !s) return s;
     t.deltas.dirs = -1;
     if ((*dir)->nlink > 2) (*dir)->nlink--;
     (*dir)->mtime = (*dir)->ctime = now;

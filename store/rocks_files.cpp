@@ -142,7 +142,8 @@ Result<Attr> RocksStore::commit(PendingWrite& pw, Timespec now) {
     InodeRecord& rec = **got;
     if (!rec.is_reg()) return Error(Errc::invalid, "not a regular file");
     if (auto s = apply_content(t, pw.ino(), rec, cc); !s) return s;
-    rec.mtime = rec.ctime = now;
+    rec.mtime = pw.mtime().value_or(now);
+    rec.ctime = now;
     t.mark(pw.ino());
     if (auto s = t.write("committing file data"); !s) return s;
     pw.committed();

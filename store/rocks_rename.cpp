@@ -78,7 +78,7 @@ Result<std::optional<Ino>> RocksStore::rename(NsId id, Ino parent, std::string_v
         auto full = dir_has_entries(db_, ns.cf, dst->ino);
         if (!full) return full.status();
         if (*full) return Error(Errc::not_empty, fmt::format("{} is not empty", new_name));
-        t.erase(dst->ino);
+        if (auto s = t.erase(dst->ino); !s) return s;
         t.deltas.dirs -= 1;
         if ((*dst_dir)->nlink > 2) (*dst_dir)->nlink--;
       } else {

@@ -128,6 +128,10 @@ void RocksStore::purge_orphans_quietly(NsId id) {
       orphans.push_back(*ino);
     }
   }
+  if (!it->status().ok()) {
+    // Those not listed stay until the next open purges leftover orphans.
+    spdlog::warn("listing orphans of namespace {}: {}", id, it->status().ToString());
+  }
   for (Ino ino : orphans) {
     if (auto s = purge(id, ino); !s)
       spdlog::warn("purging orphan {}: {}", ino, s.error().message());

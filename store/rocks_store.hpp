@@ -85,8 +85,8 @@ class Txn {
   Txn(RocksStore& store, NsState& ns) : store_(store), ns_(ns) {}
   // The current record (not_found if absent); modify it in place, then mark().
   Result<InodeRecord*> inode(Ino ino);
-  void mark(Ino ino);   // write the cached record back
-  void erase(Ino ino);  // delete the inode key
+  void mark(Ino ino);     // write the cached record back
+  Status erase(Ino ino);  // delete the inode key
   void put_new(Ino ino, InodeRecord rec);
   // The record of a directory (not_dir if `ino` is something else).
   Result<InodeRecord*> dir(Ino ino);

@@ -156,15 +156,18 @@ void Txn::mark(Ino ino) {
   it->second.mark = Mark::put;
 }
 
-void Txn::erase(Ino ino) {
+Status Txn::erase(Ino ino) {
   auto it = cache_.find(ino);
   if (it == cache_.end()) {
-    // Read it so its size leaves the live bytes (a missing one counts 0).
-    (void)inode(ino);
-    it = cache_.find(ino);
-    if (it == cache_.end()) it = cache_.emplace(ino, Entry{}).first;
+    // The stored record's size leaves the live bytes: read it raw, so that a
+    // damaged record can still be removed exactly (a missing one counts 0).
+    // Unreadable, the count would drift: the mutation fails instead.
+    auto raw = get(keys::inode(ino));
+    if (!raw) return raw.status();
+    it = cache_.emplace(ino, Entry{{}, Mark::clean, raw->has_value() ? (*raw)->size() : 0}).first;
   }
   it->second.mark = Mark::erase;
+  return Status::ok();
 }
 
 void Txn::put_new(Ino ino, InodeRecord rec) {

@@ -32,7 +32,8 @@ cleanup_leftovers() {
       fusermount3 -uz "$mp" 2>/dev/null || umount -l "$mp" 2>/dev/null || true
     done
   local pid
-  for pid in $(pgrep -x gocachefs 2>/dev/null); do
+  # a daemon whose mount is gone calls itself gocachefs-stop (store/lock_holder.hpp)
+  for pid in $(pgrep -x 'gocachefs(-stop)?' 2>/dev/null); do
     if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$RUN_TMP/"; then
       kill -KILL "$pid" 2>/dev/null || true
     fi

@@ -130,6 +130,38 @@ def test_bad_input(case, want_rc, mode, tmp_path, tmpfs, gocachefs, populated_st
         assert (mnt / "something").read_text() == "x"
 
 
+BAD_NUMBERS = [
+    # (option, value): nan, inf, negatives, overflow and garbage are usage errors
+    ("--max-size", "nan"), ("--max-size", "inf"), ("--max-size", "-1G"),
+    ("--max-size", "99999999T"), ("--max-size", "20Q"), ("--ns-max-size", "-nan"),
+    ("--ns-max-size", "1e400"), ("--cache-size", "nanM"), ("--cache-size", "infinity"),
+    ("--memtable-size", "64 M"), ("--memtable-size", "-64M"),
+    ("--low-watermark", "nan"), ("--low-watermark", "inf"), ("--low-watermark", "0"),
+    ("--low-watermark", "90%"), ("--space-interval", "nan"), ("--space-interval", "inf"),
+    ("--space-interval", "-1"), ("--space-interval", "1e300"), ("--cache-timeout", "nan"),
+    ("--cache-timeout", "-inf"), ("--min-free", "nan"), ("--lock-wait", "nan"),
+    ("--lock-wait", "-1"), ("--max-inodes", "-1"), ("--max-inodes", "nan"),
+    ("--max-inodes", "99999999999999999999"),
+]
+
+
+@pytest.mark.parametrize("option,value", BAD_NUMBERS, ids=[f"{o}={v}" for o, v in BAD_NUMBERS])
+def test_bad_number_refused(option, value, fuse_env, tmp_path):
+    store, mnt = tmp_path / "store", tmp_path / "mnt"
+    mnt.mkdir()
+    try:
+        r = harness.run_cli(["-f", "--store", str(store), "--metrics-listen", "off", option, value,
+                             str(mnt)], tmp_path / "cli")
+    finally:
+        if harness.is_mounted(mnt):  # accepted: take it down again (then fail below)
+            subprocess.run([harness.FUSERMOUNT, "-u", str(mnt)])
+    lines = r.stderr_lines()
+    assert r.returncode == 2, f"{option} {value}: exit {r.returncode}, stderr {r.stderr!r}"
+    assert len(lines) == 1 and lines[0].startswith(harness.ERROR_PREFIX), r.stderr
+    assert option in lines[0], lines[0]
+    assert not store.exists()
+
+
 def test_fresh_store_not_created_when_refused(fuse_env, tmp_path):
     """A store directory that does not exist yet is not created by a refused mount."""
     for i, (args, want) in enumerate([

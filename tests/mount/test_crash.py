@@ -4,6 +4,8 @@ the moment of the kill reads back as one complete version (never a mix, never ga
 
 from __future__ import annotations
 
+import ctypes
+import mmap
 import os
 import random
 import signal
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from metrics_util import free_port, parse, scrape, scrape_until
 from test_files import read_file, write_file
 
 
@@ -153,3 +156,118 @@ def test_file_rewritten_during_sigkill_is_old_or_new(fs, delay):
             ok = v in allowed
         assert ok, (f"{s}: after SIGKILL the file is {'version %s' % v if v else 'not a complete version'}"
                     f" ({len(data)} bytes, starts {data[:30]!r}); last closed version {closed[s]}")
+
+
+# ------------------------------------------------------------------ a late RELEASE (fault 8)
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.mmap.restype = ctypes.c_void_p
+_libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                       ctypes.c_long]
+_libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+
+
+def map_file(fd: int, length: int) -> int:
+    """mmap without Python's mmap module, which dups fd (its close would send a FLUSH)."""
+    addr = _libc.mmap(None, length, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0)
+    if addr in (None, ctypes.c_void_p(-1).value):
+        raise OSError(ctypes.get_errno(), "mmap")
+    return addr
+
+
+def releases(samples) -> float:
+    return sum(v for (n, l), v in samples.items()
+               if n == "gocachefs_fuse_operations_total" and ("op", "release") in l)
+
+
+@pytest.mark.parametrize("style", ["ftrunc", "trunc", "go-d"])
+@pytest.mark.parametrize("kill_after", ["write", "late-release", "last-step"])
+def test_late_release_does_not_commit_a_rewrite_in_progress(gocachefs, style, kill_after):
+    """Version 1 is written and closed through a handle that a mapping keeps open, so its
+    RELEASE reaches the daemon only when the mapping goes: here after version 2 has been
+    opened and written (not closed) in the writer's style, as a RELEASE delayed by a loaded
+    machine does. SIGKILL after the write, after that RELEASE, or after the style's last step
+    before close (ftruncate, the last byte): the file must read back as version 1."""
+    port = free_port()
+    d = gocachefs("late", extra_args=("--metrics-listen", f"127.0.0.1:{port}"))
+    os.mkdir(d.mnt / "ns")
+    path = d.mnt / "ns" / f"file-{style}"
+    v1, v2 = content(7), content(9)  # 95,433 and 2,093 bytes: version 2 overwrites a head
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    os.write(fd, v1)
+    os.ftruncate(fd, len(v1))
+    addr = map_file(fd, len(v1))  # holds the handle: no RELEASE at close
+    os.close(fd)  # FLUSH: version 1 is committed
+    released = releases(parse(scrape(port)))
+
+    if style == "ftrunc":
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+        os.write(fd, v2)
+    elif style == "trunc":
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.write(fd, v2[:600])
+    else:  # go-d: the old file is larger, so O_TRUNC; all bytes but the last
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o666)
+        os.write(fd, v2[:-1])
+    if kill_after != "write":
+        assert _libc.munmap(addr, len(v1)) == 0
+        addr = None
+        text = scrape_until(port, lambda s: releases(s) > released)
+        assert releases(parse(text)) > released, "the delayed RELEASE did not reach the daemon"
+    if kill_after == "last-step":
+        if style == "ftrunc":
+            os.ftruncate(fd, len(v2))
+        elif style == "trunc":
+            os.write(fd, v2[600:])
+        else:
+            os.write(fd, v2[-1:])
+        assert read_file(path) == v2  # reads see the pending content
+    d.kill()
+    try:
+        os.close(fd)  # the connection is gone: nothing reaches a daemon
+    except OSError:
+        pass
+    if addr is not None:
+        _libc.munmap(addr, len(v1))
+    d.start()
+    data = read_file(path)
+    assert parse_version(data) == 7 or (style != "ftrunc" and data == b""), (
+        f"{style}, SIGKILL after {kill_after}: the file is "
+        f"{'version %s' % parse_version(data) if parse_version(data) else 'not a complete version'}"
+        f" ({len(data)} bytes, starts {data[:30]!r})")
+
+
+def test_attribute_changes_do_not_commit_a_rewrite_in_progress(fs):
+    """chmod and utime on a file another handle is rewriting apply at once, but leave its
+    uncommitted content alone: after SIGKILL the file is the last closed version (with the
+    new mode and times); without one, an mtime set before close is the file's mtime."""
+    path = fs.root / "f"
+    v1, v2 = content(7), content(9)
+    write_file(path, v1)
+    when = (1_600_000_000, 123_000_000)
+    fd = os.open(path, os.O_WRONLY)
+    os.write(fd, v2)  # in place over version 1, not yet cut to size
+    os.chmod(path, 0o600)
+    os.utime(path, ns=(when[0] * 10**9 + when[1],) * 2)
+    assert read_file(path)[:len(v2)] == v2  # reads see the pending content
+    fs.kill()
+    try:
+        os.close(fd)
+    except OSError:
+        pass
+    fs.start()
+    st = os.stat(path)
+    assert parse_version(read_file(path)) == 7, "chmod/utime committed a rewrite in progress"
+    assert st.st_mode & 0o7777 == 0o600
+    assert (st.st_mtime_ns, st.st_atime_ns) == (when[0] * 10**9 + when[1],) * 2
+
+    fd = os.open(path, os.O_WRONLY)
+    os.write(fd, v2)
+    os.ftruncate(fd, len(v2))
+    os.utime(path, ns=(when[0] * 10**9,) * 2)  # as `touch -d` between the last write and close
+    os.close(fd)
+    assert read_file(path) == v2
+    assert os.stat(path).st_mtime_ns == when[0] * 10**9
+    fs.restart()
+    assert read_file(path) == v2
+    assert os.stat(path).st_mtime_ns == when[0] * 10**9

@@ -131,6 +131,19 @@ def test_namespace_and_snapshot_commands(gocachefs):
     assert ctl(d.store, "bogus", check=False).returncode == 2
 
 
+@pytest.mark.parametrize("args", [
+    ("evict", "--to", "nan"), ("evict", "--to", "inf"), ("evict", "--to", "-1G"),
+    ("evict", "--to", "99999999T"), ("trim", "--unused-for", "-5d"),
+    ("trim", "--unused-for", "99999999999999999999"), ("trim", "--unused-for", "200000d"),
+    ("trim", "--unused-for", "nan")])
+def test_bad_sizes_and_durations_are_usage_errors(tmp_path, args):
+    """Refused by gocachectl itself (exit 2), with or without a daemon to send them to."""
+    r = ctl(tmp_path / "store", *args, check=False)
+    assert r.returncode == 2, r
+    assert ("not a size" if args[0] == "evict" else "not a duration") in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
 def test_space_commands_act_on_the_mount(gocachefs):
     """evict --to 0 empties the cache through the daemon, and the kernel forgets the files."""
     d = gocachefs("sp")

@@ -214,6 +214,44 @@ TEST_F(FileTest, PendingTruncateKeepsStraddlingChunk) {
   expect_consistent();
 }
 
+// The Go command's -a write: overwrite in place, cut to size, close. Until the
+// commit the store holds the old version whole; then the new one whole.
+TEST_F(FileTest, RewriteInPlaceAndTruncateCommitTogether) {
+  const Ino f = make(kRootIno, "f");
+  const std::string v1 = test::random_bytes(30000, 11), v2 = test::random_bytes(175, 12);
+  write(f, 0, v1);
+  auto pw = store_->begin_write(ns_, f).value();
+  ASSERT_TRUE(pw->write(0, v2));
+  ASSERT_TRUE(pw->truncate(v2.size()));
+  EXPECT_EQ(pw_read_all(*pw), v2);
+  EXPECT_EQ(read_all(f), v1);
+  EXPECT_EQ(store_->getattr(ns_, f)->size, v1.size());
+  ASSERT_TRUE(store_->commit(*pw, kT2));
+  EXPECT_EQ(read_all(f), v2);
+  EXPECT_FALSE(has_chunk(f, 1));
+  expect_consistent();
+}
+
+// An mtime set while the file is being written (utimensat before close) is
+// the one the commit records, unless the content changes after it.
+TEST_F(FileTest, ExplicitMtimeOfAPendingWriteSurvivesItsCommit) {
+  const Ino f = make(kRootIno, "f");
+  auto pw = store_->begin_write(ns_, f).value();
+  ASSERT_TRUE(pw->write(0, "abc"));
+  pw->set_mtime(kT1);
+  auto a = store_->commit(*pw, kT2);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->mtime, kT1);
+  EXPECT_EQ(a->ctime, kT2);
+  EXPECT_FALSE(pw->mtime());  // used up
+  pw->set_mtime(kT1);
+  ASSERT_TRUE(pw->write(3, "d"));  // written after: the commit's time
+  a = store_->commit(*pw, kT2);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->mtime, kT2);
+  EXPECT_EQ(read_all(f), "abcd");
+}
+
 // PendingWrite and commit against a plain string model, random operations.
 TEST_F(FileTest, RandomOperationsMatchModel) {
   std::mt19937 rng(1234);

@@ -95,18 +95,6 @@ TEST(SpacePolicy, ActionEntriesNameTheirOutput) {
   EXPECT_FALSE(evict_output_with_action(100, 101));  // used since by another action
 }
 
-TEST(SpacePolicy, ParsesSizes) {
-  EXPECT_EQ(parse_size("20G"), uint64_t{20} << 30);
-  EXPECT_EQ(parse_size("512M"), uint64_t{512} << 20);
-  EXPECT_EQ(parse_size("64k"), uint64_t{64} << 10);
-  EXPECT_EQ(parse_size("1.5G"), uint64_t{3} << 29);
-  EXPECT_EQ(parse_size("4096"), 4096u);
-  EXPECT_EQ(parse_size("2GiB"), uint64_t{2} << 30);
-  EXPECT_EQ(parse_size(""), std::nullopt);
-  EXPECT_EQ(parse_size("12X"), std::nullopt);
-  EXPECT_EQ(parse_size("-1G"), std::nullopt);
-}
-
 }  // namespace
 TEST(PolicySpace, EvictionCutoffProtectsRecentUsesAndSwappedNamespaces) {
   constexpr int64_t kMin = 60'000'000'000;

@@ -1,5 +1,6 @@
 // snapshot create | list | delete | export | import | swap | restore.
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <ctime>
 
@@ -70,7 +71,20 @@ json restore(Context& ctx, const std::string& file, const std::string& ns) {
   if (!sum) return fail(sum.error());
   json reply = swap(ctx, tmp, ns);
   // The namespace holds its own hard-linked copy; the staging snapshot goes.
-  (void)delete_snapshot(ctx.store, tmp);
+  if (Status d = delete_snapshot(ctx.store, tmp); !d) {
+    // The restore stands (or failed for its own reason); the leftover only
+    // takes space: say which one to delete.
+    const std::string leftover = fmt::format(
+        "the staging snapshot {} could not be deleted ({}): delete it with "
+        "`gocachectl snapshot delete {}`",
+        tmp, d.error().message(), tmp);
+    spdlog::warn("snapshot restore: {}", leftover);
+    if (reply["ok"]) {
+      reply["result"]["warning"] = leftover;
+    } else {
+      reply["error"] = reply.value("error", std::string()) + "; " + leftover;
+    }
+  }
   if (reply["ok"]) reply["result"]["archive"] = summary_json(*sum);
   return reply;
 }

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "store/open_wait.hpp"
 #include "tools/control/json_text.hpp"
 #include "tools/control/line_io.hpp"
 
@@ -84,7 +85,8 @@ json direct(const std::string& store_dir, const json& req, const std::string& wh
   // Only commands that put something in may create a store.
   so.create_if_missing =
       cmd == "ns.create" || cmd == "snapshot.import" || cmd == "snapshot.restore";
-  auto store = open_rocks_store(so);
+  LockWait wait;  // a daemon just unmounted or killed may still be closing the store
+  auto store = open_store_waiting(so, wait);
   if (!store) {
     if (store.code() == Errc::busy) {
       return control::fail(

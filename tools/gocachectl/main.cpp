@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "store/paths.hpp"
+#include "tools/cli/checks.hpp"
 #include "tools/control/json_text.hpp"
 #include "tools/gocachectl/client.hpp"
 #include "tools/gocachectl/env.hpp"
@@ -129,7 +130,7 @@ int run(int argc, char** argv) {
     req = {{"cmd", "compact"}};
   });
   auto* evict = app.add_subcommand("evict", "Evict least recently used files down to a size");
-  evict->add_option("--to", a, "Target size")->required();
+  evict->add_option("--to", a, "Target size")->required()->check(gcfs::cli::size());
   evict->callback([&] { req = {{"cmd", "evict"}, {"to", a}}; });
   std::string metrics = "127.0.0.1:9868";
   auto* health = app.add_subcommand(
@@ -139,7 +140,7 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   health->callback([&] { req = {{"cmd", "health"}}; });
   auto* trim = app.add_subcommand("trim", "Remove files unused for a duration");
-  trim->add_option("--unused-for", a, "Duration")->required();
+  trim->add_option("--unused-for", a, "Duration")->required()->check(gcfs::cli::duration());
   trim->callback([&] { req = {{"cmd", "trim"}, {"unused_for", a}}; });
 
   require_utf8(&app);

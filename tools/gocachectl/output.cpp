@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
 #include <ctime>
 
 #include "tools/control/json_text.hpp"
@@ -92,6 +93,10 @@ void print_verify(const json& r) {
 }  // namespace
 
 void print_human(const std::string& cmd, const json& r) {
+  // Something the command could not finish but that does not undo it.
+  if (r.is_object() && r.contains("warning")) {
+    std::fprintf(stderr, "gocachectl: warning: %s\n", r.value("warning", "").c_str());
+  }
   if (cmd == "stats") return print_stats(r);
   if (cmd == "env") return (void)fmt::print("export GOCACHE={}\n", r.value("GOCACHE", ""));
   if (cmd == "ns.list") {

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "tools/cli/checks.hpp"
 #include "tools/health/health.hpp"
 
 int main(int argc, char** argv) {
@@ -17,19 +18,25 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--json", json, "Print JSON instead of lines");
   app.add_option("--timeout", timeout_s, "Seconds for the mount probe and the scrape")
-      ->check(CLI::PositiveNumber)
+      ->check(gcfs::cli::number_in(0.001, 3600))
       ->capture_default_str();
   app.add_option("--disk-warn", o.t.disk_warn_pct, "WARNING below this % free")
+      ->check(gcfs::cli::number_in(0, 100))
       ->capture_default_str();
   app.add_option("--disk-crit", o.t.disk_crit_pct, "CRITICAL below this % free")
+      ->check(gcfs::cli::number_in(0, 100))
       ->capture_default_str();
   app.add_option("--occupancy-warn", o.t.occupancy_warn, "WARNING below this live ratio")
+      ->check(gcfs::cli::number_in(0, 1))
       ->capture_default_str();
   app.add_option("--occupancy-crit", o.t.occupancy_crit, "CRITICAL below this live ratio")
+      ->check(gcfs::cli::number_in(0, 1))
       ->capture_default_str();
   app.add_option("--errors-warn", o.t.errors_warn, "WARNING above this failed-request ratio")
+      ->check(gcfs::cli::number_in(0, 1))
       ->capture_default_str();
   app.add_option("--errors-crit", o.t.errors_crit, "CRITICAL above this failed-request ratio")
+      ->check(gcfs::cli::number_in(0, 1))
       ->capture_default_str();
   try {
     app.parse(argc, argv);
