@@ -6,6 +6,7 @@
 #include <xxhash.h>
 
 #include <atomic>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -258,6 +259,35 @@ TEST_F(RemoteCluster, SurvivesAReshardWhileReadingAndWriting) {
             << failures.load() + write_failures.load() << " counted failures, " << st.moved
             << " MOVED, " << st.ask << " ASK, " << st.cluster_retries << " retries, "
             << st.slot_refreshes << " map reloads\n";
+}
+
+// The ACL users of docs/remote.md on every node: a reader needs CLUSTER
+// SLOTS and ASKING too, and gets NOPERM on writes.
+TEST_F(RemoteCluster, DocumentedAclUsersWork) {
+  for (auto* n : nodes_) {
+    Reply r =
+        n->command({"ACL", "SETUSER", "gcfs-reader", "on", ">reader-pw", "~gcfs:*", "resetchannels",
+                    "-@all", "+get", "+exists", "+select", "+asking", "+cluster|slots"});
+    ASSERT_EQ(r.str, "OK");
+  }
+  const std::string path = dir_->path() + "/reader-auth";
+  std::ofstream(path) << "gcfs-reader\nreader-pw\n";
+  auto writer = make_client(test_options({url()}));
+  const std::string v = content(3 << 20, 4242);
+  ASSERT_TRUE(writer->put(kNs, output_name(v), v));
+  std::string seeds = url();
+  seeds.insert(std::string_view("redis-cluster://").size(), "gcfs-reader@");
+  RemoteOptions o = test_options({seeds});
+  o.auth_file = path;
+  auto reader = make_client(o);
+  auto g = reader->get(kNs, output_name(v));
+  ASSERT_TRUE(g) << g.error().message();
+  ASSERT_TRUE(g->has_value());
+  EXPECT_TRUE(**g == v);
+  auto s = reader->put(kNs, output_name("x"), "x");
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.code(), Errc::permission);
+  EXPECT_EQ(reader->status().stats.error(Fault::noperm), 1u);
 }
 
 TEST_F(RemoteCluster, ANodeDownFailsOnlyItsSlots) {

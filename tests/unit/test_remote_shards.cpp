@@ -39,7 +39,7 @@ class RemoteShards : public ::testing::Test {
     return *servers_.at(dynamic_cast<ShardedBackend&>(c.backend()).shard_of(key));
   }
   std::string auth_file(const std::string& content) {
-    const std::string path = dir_.path() + "/auth";
+    const std::string path = dir_.path() + "/auth" + std::to_string(++auth_files_);
     std::ofstream(path) << content;
     std::filesystem::permissions(path, std::filesystem::perms::owner_read);
     return path;
@@ -47,6 +47,7 @@ class RemoteShards : public ::testing::Test {
 
   TempDir dir_;
   std::vector<std::unique_ptr<RedisServer>> servers_;
+  int auth_files_ = 0;
 };
 
 TEST_F(RemoteShards, RoundTripsSmallAndMultiPieceObjects) {
@@ -263,17 +264,26 @@ TEST_F(RemoteShards, ReadOnlyModeWritesNothing) {
 
 TEST_F(RemoteShards, AclReaderGetsNopermOnWritesAndBadPasswordsOpenTheBreaker) {
   start(1);
-  Reply acl = servers_[0]->command(
-      {"ACL", "SETUSER", "reader", "on", ">reader-pw", "~gcfs:*", "+@read", "+ping"});
-  ASSERT_FALSE(acl.failure);
-  ASSERT_EQ(acl.str, "OK");
-  auto writer = make_client(test_options(urls()));
+  // The users of docs/remote.md, as written there.
+  const std::vector<std::vector<std::string>> users = {
+      {"ACL", "SETUSER", "gcfs-writer", "on", ">writer-pw", "~gcfs:*", "resetchannels", "-@all",
+       "+get", "+set", "+exists", "+select", "+asking", "+cluster|slots"},
+      {"ACL", "SETUSER", "gcfs-reader", "on", ">reader-pw", "~gcfs:*", "resetchannels", "-@all",
+       "+get", "+exists", "+select", "+asking", "+cluster|slots"}};
+  for (const auto& user : users) {
+    Reply acl = servers_[0]->command(user);
+    ASSERT_FALSE(acl.failure);
+    ASSERT_EQ(acl.str, "OK") << acl.str;
+  }
+  const std::string port = std::to_string(servers_[0]->port());
+  RemoteOptions wo = test_options({"redis://gcfs-writer@127.0.0.1:" + port + "/2"});
+  wo.auth_file = auth_file("writer-pw\n");
+  auto writer = make_client(wo);
   const std::string v = content(4000, 5, true);
   ASSERT_TRUE(writer->put(kNs, output_name(v), v));
 
-  RemoteOptions o =
-      test_options({"redis://reader@127.0.0.1:" + std::to_string(servers_[0]->port())});
-  o.auth_file = auth_file("reader\nreader-pw\n");
+  RemoteOptions o = test_options({"redis://gcfs-reader@127.0.0.1:" + port + "/2"});
+  o.auth_file = auth_file("gcfs-reader\nreader-pw\n");
   auto reader = make_client(o);
   auto g = reader->get(kNs, output_name(v));
   ASSERT_TRUE(g) << g.error().message();
@@ -289,7 +299,8 @@ TEST_F(RemoteShards, AclReaderGetsNopermOnWritesAndBadPasswordsOpenTheBreaker) {
   EXPECT_EQ(st.endpoints[0].breaker.state, BreakerState::closed);  // the server is fine
 
   RemoteOptions wrong = o;
-  wrong.auth_file = auth_file("reader\nnot-the-pw\n");
+  wrong.auth_file = auth_file("gcfs-reader\nnot-the-pw\n");
+  wrong.breaker_backoff_ms = wrong.breaker_backoff_max_ms = 600000;  // no probe in this test
   auto intruder = make_client(wrong);
   for (int i = 0; i < 3; ++i) {
     auto r = intruder->get(kNs, output_name(v));
