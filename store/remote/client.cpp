@@ -88,15 +88,19 @@ Outcome<RemoteClient::Fetched> RemoteClient::fetch_pieces(const std::string& key
   auto m = decode_manifest(payload.value(), config_.options.max_object_size);
   if (!m) return Failure{m.failure().kind, fmt::format("{}: {}", key, m.failure().message)};
   const auto& lens = m->piece_lens;
-  const size_t window =
-      std::max<size_t>(1, config_.options.pipeline_bytes / config_.options.piece_size);
   std::string out;
   out.reserve(m->total);
-  for (size_t first = 0; first < lens.size(); first += window) {
-    const size_t end = std::min(lens.size(), first + window);
+  size_t end = 0;
+  for (size_t first = 0; first < lens.size(); first = end) {
+    // A window of pieces up to pipeline_bytes (the writer's piece size may
+    // differ from ours), at least one.
     std::vector<Command> cmds;
-    for (size_t i = first; i < end; ++i) {
-      cmds.push_back(Command{{"GET", piece_key(key, m->xxh3, static_cast<uint32_t>(i))}});
+    uint64_t bytes = 0;
+    for (end = first;
+         end < lens.size() && (end == first || bytes + lens[end] <= config_.options.pipeline_bytes);
+         ++end) {
+      bytes += lens[end];
+      cmds.push_back(Command{{"GET", piece_key(key, m->xxh3, static_cast<uint32_t>(end))}});
     }
     auto replies = backend_->run(cmds, round_trip_deadline(), nullptr);
     for (size_t i = first; i < end; ++i) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -242,5 +243,22 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// At the end of the run, as a test: no redis-server (or redis-cli) of
+// ours is left: none tracked, and pgrep finds no child of this process.
+class NoServerLeft : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    {
+      std::lock_guard lock(detail::pids_mu());
+      EXPECT_TRUE(detail::live_pids().empty()) << detail::live_pids().size() << " still tracked";
+    }
+    auto [rc, out] = run_command({"pgrep", "-a", "-P", std::to_string(::getpid())});
+    // pgrep itself is our child while it runs, but does not list itself.
+    EXPECT_EQ(rc, 1) << "processes left running: " << out;
+  }
+};
+inline ::testing::Environment* const kNoServerLeft =
+    ::testing::AddGlobalTestEnvironment(new NoServerLeft);
 
 }  // namespace gcfs::remote::testing
