@@ -43,8 +43,12 @@ RemoteClient::RemoteClient(Config config)
 
 RemoteClient::~RemoteClient() = default;
 
-Deadline RemoteClient::round_trip_deadline() const {
+Deadline RemoteClient::read_deadline() const {
   return Clock::now() + std::chrono::milliseconds(config_.options.command_timeout_ms);
+}
+
+Deadline RemoteClient::write_deadline() const {
+  return Clock::now() + std::chrono::milliseconds(config_.options.upload_timeout_ms);
 }
 
 void RemoteClient::count(const Failure& f, std::string_view what) {
@@ -62,7 +66,7 @@ void RemoteClient::count(const Failure& f, std::string_view what) {
 Outcome<RemoteClient::Fetched> RemoteClient::fetch(std::string_view ns, std::string_view name) {
   const std::string key = object_key(ns, name);
   std::vector<Command> cmds{Command{{"GET", key}}};
-  Reply r = std::move(backend_->run(cmds, round_trip_deadline(), nullptr).at(0));
+  Reply r = std::move(backend_->run(cmds, read_deadline(), nullptr).at(0));
   if (!r.failure && r.type == Reply::Type::nil) return Fetched{};
   if (r.failure || r.type != Reply::Type::string) return reply_failure(r, key);
   auto type = peek_type(r.str);
@@ -102,7 +106,7 @@ Outcome<RemoteClient::Fetched> RemoteClient::fetch_pieces(const std::string& key
       bytes += lens[end];
       cmds.push_back(Command{{"GET", piece_key(key, m->xxh3, static_cast<uint32_t>(end))}});
     }
-    auto replies = backend_->run(cmds, round_trip_deadline(), nullptr);
+    auto replies = backend_->run(cmds, read_deadline(), nullptr);
     for (size_t i = first; i < end; ++i) {
       const Reply& r = replies[i - first];
       const std::string& pkey = cmds[i - first].args[1];
@@ -199,7 +203,7 @@ Result<bool> RemoteClient::exists(std::string_view ns, std::string_view name) {
   if (auto s = check_args(ns, name); !s) return s.error();
   const std::string key = object_key(ns, name);
   std::vector<Command> cmds{Command{{"EXISTS", key}}};
-  Reply r = std::move(backend_->run(cmds, round_trip_deadline(), nullptr).at(0));
+  Reply r = std::move(backend_->run(cmds, read_deadline(), nullptr).at(0));
   if (r.failure || r.type != Reply::Type::integer) {
     const Failure f = reply_failure(r, key);
     count(f, "exists");
@@ -211,7 +215,7 @@ Result<bool> RemoteClient::exists(std::string_view ns, std::string_view name) {
 // ---- writing ------------------------------------------------------------------
 
 Outcome<bool> RemoteClient::set_all(std::vector<Command> cmds, const std::atomic<bool>* cancel) {
-  auto replies = backend_->run(cmds, round_trip_deadline(), cancel);
+  auto replies = backend_->run(cmds, write_deadline(), cancel);
   for (size_t i = 0; i < replies.size(); ++i) {
     const Reply& r = replies[i];
     if (r.failure || r.type != Reply::Type::status) return reply_failure(r, cmds[i].args[1]);

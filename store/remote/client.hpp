@@ -97,7 +97,8 @@ class RemoteClient {
   Outcome<bool> write(std::string_view ns, std::string_view name, std::string_view raw,
                       const EncodedObject* encoded, const std::atomic<bool>* cancel);
   Outcome<bool> set_all(std::vector<Command> cmds, const std::atomic<bool>* cancel);
-  Deadline round_trip_deadline() const;
+  Deadline read_deadline() const;
+  Deadline write_deadline() const;
   void count(const Failure& f, std::string_view what);
 
   const Config config_;

@@ -22,6 +22,7 @@ Status check_options(const RemoteOptions& o) {
   const std::pair<const char*, std::array<uint64_t, 3>> checks[] = {
       {"connect_timeout_ms", {o.connect_timeout_ms, 1, 600000}},
       {"command_timeout_ms", {o.command_timeout_ms, 1, 600000}},
+      {"upload_timeout_ms", {o.upload_timeout_ms, 1, 600000}},
       {"max_object_size", {o.max_object_size, 1, uint64_t{4} << 30}},
       {"piece_size", {o.piece_size, 4096, 64 * kMiB}},
       {"block_size", {o.block_size, 4096, o.piece_size}},

@@ -33,12 +33,19 @@ struct RemoteOptions {
   // Default: 250 ms.
   uint32_t connect_timeout_ms = 250;
 
-  // Bound of one round trip: a pipeline of commands to one endpoint, from
-  // the first byte sent to the last reply byte read (a hard deadline, not a
-  // per-read timeout). A multi-piece object takes one round trip per
-  // `pipeline_bytes`.
-  // Default: 2000 ms.
-  uint32_t command_timeout_ms = 2000;
+  // Bound of one round trip of a lookup (get, get_pair, exists): a
+  // pipeline of commands to one endpoint, from the first byte sent to the
+  // last reply byte read (a hard deadline, not a per-read timeout). A
+  // multi-piece object takes one round trip per `pipeline_bytes`. Short: a
+  // FUSE request waits for it.
+  // Default: 1000 ms.
+  uint32_t command_timeout_ms = 1000;
+
+  // The same bound for the round trips of an upload (SET of pieces and
+  // manifests), which run on the uploader's threads and carry up to
+  // `pipeline_bytes` each.
+  // Default: 10000 ms.
+  uint32_t upload_timeout_ms = 10000;
 
   // Objects larger than this are neither uploaded nor fetched.
   // Default: 64 MiB.

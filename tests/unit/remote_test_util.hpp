@@ -56,6 +56,7 @@ inline RemoteOptions test_options(std::vector<std::string> urls) {
   o.urls = std::move(urls);
   o.connect_timeout_ms = 2000;
   o.command_timeout_ms = 10000;
+  o.upload_timeout_ms = 20000;
   o.breaker_failures = 2;
   o.breaker_backoff_ms = 200;
   o.breaker_backoff_max_ms = 1000;

@@ -392,7 +392,7 @@ TEST_F(RemoteShards, UploaderUploadsInTheBackground) {
 TEST_F(RemoteShards, FullQueueDropsAtOnceAndCloseKeepsItsDeadline) {
   start(1);
   RemoteOptions o = test_options(urls());
-  o.command_timeout_ms = 60000;  // a hung server would hold an upload for a minute
+  o.upload_timeout_ms = 60000;  // a hung server would hold an upload for a minute
   o.upload_queue_bytes = 1 << 20;
   o.upload_threads = 1;
   auto c = make_client(o);
