@@ -73,6 +73,13 @@ Outcome<std::unique_ptr<Connection>> Node::acquire(Deadline deadline,
   return c;
 }
 
+void Node::drop_idle() {
+  std::lock_guard lock(mu_);
+  open_ -= static_cast<uint32_t>(idle_.size());
+  idle_.clear();
+  freed_.notify_all();
+}
+
 void Node::release(std::unique_ptr<Connection> conn) {
   std::lock_guard lock(mu_);
   if (conn->broken()) {
@@ -98,8 +105,10 @@ std::vector<Reply> Node::exchange(const std::vector<const Command*>& cmds, Deadl
     replies = conn.value()->exchange(cmds, deadline, cancel);
     const Failure* f = endpoint_failure(replies);
     if (f != nullptr && reused && (f->kind == Fault::refused || f->kind == Fault::io)) {
-      // Most likely the server dropped an idle connection (restart, timeout).
+      // Most likely the server dropped its idle connections (restart,
+      // timeout): the other idle ones are as stale as this one.
       release(std::move(conn.value()));
+      drop_idle();
       conn = acquire(deadline, cancel, &reused);
       if (conn) replies = conn.value()->exchange(cmds, deadline, cancel);
     }

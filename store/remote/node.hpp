@@ -44,6 +44,7 @@ class Node {
   Outcome<std::unique_ptr<Connection>> acquire(Deadline deadline, const std::atomic<bool>* cancel,
                                                bool* reused);
   void release(std::unique_ptr<Connection> conn);
+  void drop_idle();
 
   const Address addr_;
   const NodeSettings settings_;

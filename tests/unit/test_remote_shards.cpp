@@ -241,6 +241,34 @@ TEST_F(RemoteShards, KilledServerIsAMissUntilItComesBack) {
   ASSERT_TRUE(c->put(kNs, on_dead, "again"));
 }
 
+// A restart between two calls closes every pooled connection: the next
+// call reconnects transparently (a miss, not an error).
+TEST_F(RemoteShards, ReconnectsAfterARestartWithoutAnError) {
+  start(1);
+  auto c = make_client(test_options(urls()));
+  const std::string v = content(1000, 3);
+  // Several pooled connections, all used once.
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] { EXPECT_TRUE(c->put(kNs, output_name(v), v)); });
+  }
+  for (auto& t : threads) t.join();
+  servers_[0]->kill();
+  ASSERT_TRUE(servers_[0]->start());
+  auto g = c->get(kNs, output_name(v));
+  ASSERT_TRUE(g) << g.error().message();
+  EXPECT_FALSE(g->has_value());  // the data went with the old process
+  ASSERT_TRUE(c->put(kNs, output_name(v), v));
+  auto g2 = c->get(kNs, output_name(v));
+  ASSERT_TRUE(g2) << g2.error().message();
+  EXPECT_TRUE(g2->has_value());
+  const auto st = c->status();
+  uint64_t errors = 0;
+  for (uint64_t e : st.stats.errors) errors += e;
+  EXPECT_EQ(errors, 0u);
+  EXPECT_EQ(st.endpoints[0].breaker.consecutive_failures, 0u);
+}
+
 TEST_F(RemoteShards, ReadOnlyModeWritesNothing) {
   start(2);
   RemoteOptions o = test_options(urls());
