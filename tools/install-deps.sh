@@ -9,6 +9,7 @@ PACKAGES=(
   meson ninja-build pkg-config g++
   libfuse3-dev fuse3
   librocksdb-dev liblz4-dev libxxhash-dev
+  libhiredis-dev nettle-dev redis-server redis-tools
   libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev prometheus-cpp-dev
