@@ -9,9 +9,8 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
-#include <string>
-
 #include <shared_mutex>
+#include <string>
 
 #include "fusefs/activity.hpp"
 #include "fusefs/ino_map.hpp"

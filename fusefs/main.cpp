@@ -11,8 +11,8 @@
 #include "fusefs/mount_args.hpp"
 #include "policy/space.hpp"
 #include "store/paths.hpp"
-#include "tools/control/json_text.hpp"
 #include "tools/cli/checks.hpp"
+#include "tools/control/json_text.hpp"
 
 namespace {
 
@@ -69,7 +69,8 @@ int run(int argc, char** argv) {
          "--protect-recent",
          [&o](const std::string& v) {
            auto n = gcfs::policy::parse_duration_seconds(v);
-           if (!n) throw CLI::ValidationError("--protect-recent", "not a duration (e.g. 10m): " + v);
+           if (!n)
+             throw CLI::ValidationError("--protect-recent", "not a duration (e.g. 10m): " + v);
            o.protect_recent_s = *n;
          },
          "Entries used within this time are never evicted: a build checks an entry and opens "

@@ -160,8 +160,8 @@ Result<EvictResult> SpaceManager::enforce_limits() {
     done.files += r->files;
     done.bytes += r->bytes;
     // Short of the low watermark is fine; over the limit itself is not.
-    done.short_bytes += policy::bytes_to_free(bytes - std::min(bytes, r->bytes), l.ns_max_bytes,
-                                              1.0);
+    done.short_bytes +=
+        policy::bytes_to_free(bytes - std::min(bytes, r->bytes), l.ns_max_bytes, 1.0);
     total -= std::min(total, r->bytes);
   }
   const uint64_t want = policy::bytes_to_free(total, l.max_bytes, l.low_watermark);

@@ -133,7 +133,7 @@ class SpaceManager {
   // id; entries older than protect_recent are dropped as they are noted.
   std::mutex recent_mu_;
   std::map<NsId, std::unordered_map<std::string, int64_t>> recent_outputs_;  // guarded
-  std::map<NsId, int64_t> swapped_at_;                                      // guarded
+  std::map<NsId, int64_t> swapped_at_;                                       // guarded
   std::atomic<uint64_t> in_use_excess_{0};
 };
 

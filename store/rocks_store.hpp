@@ -53,7 +53,7 @@ struct NsState {
   // finish on it. The space policy (uses, LRU, eviction) leaves it alone.
   // Set under mu; read without it by lru_oldest.
   std::atomic<bool> retired{false};
-  Ino next_ino = 0;      // guarded by mu; mirrors the `N` key
+  Ino next_ino = 0;  // guarded by mu; mirrors the `N` key
 };
 
 // Signed changes to the `S` counters, merged in the mutation's batch.
