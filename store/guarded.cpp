@@ -1,4 +1,4 @@
-#include "fusefs/guarded.hpp"
+#include "store/guarded.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string>
 
-namespace gcfs::fusefs {
+namespace gcfs {
 
 void log_escaped(std::string_view what, const char* why) noexcept {
   try {
@@ -38,4 +38,4 @@ void log_terminate() {
   });
 }
 
-}  // namespace gcfs::fusefs
+}  // namespace gcfs

@@ -7,7 +7,7 @@
 #include <exception>
 #include <string_view>
 
-namespace gcfs::fusefs {
+namespace gcfs {
 
 // Logs "WHAT: unexpected error: WHY" (never throws).
 void log_escaped(std::string_view what, const char* why) noexcept;
@@ -30,4 +30,4 @@ bool guarded(std::string_view what, F&& body) noexcept {
   return false;
 }
 
-}  // namespace gcfs::fusefs
+}  // namespace gcfs

@@ -1,7 +1,7 @@
 // Kernel-facing side of control requests: after a namespace changed under
 // the mount, drop the kernel's cached dentries so new lookups reach the new
 // content. Runs on the control socket's threads, never inside a FUSE request.
-#include "fusefs/control_hooks.hpp"
+#include "fusefs/daemon/control_hooks.hpp"
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>

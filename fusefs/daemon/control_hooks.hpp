@@ -3,8 +3,8 @@
 
 #include <fuse_lowlevel.h>
 
-#include "fusefs/control_server.hpp"
-#include "tools/control/control.hpp"
+#include "fusefs/daemon/control_server.hpp"
+#include "store/admin/control.hpp"
 
 namespace gcfs::fusefs {
 

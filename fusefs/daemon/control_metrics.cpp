@@ -1,9 +1,9 @@
-#include "fusefs/control_metrics.hpp"
+#include "fusefs/daemon/control_metrics.hpp"
 
 #include <array>
 #include <string_view>
 
-#include "fusefs/metrics.hpp"
+#include "fusefs/daemon/metrics.hpp"
 
 namespace gcfs::fusefs {
 

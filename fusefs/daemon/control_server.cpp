@@ -1,4 +1,4 @@
-#include "fusefs/control_server.hpp"
+#include "fusefs/daemon/control_server.hpp"
 
 #include <fmt/format.h>
 #include <poll.h>
@@ -11,12 +11,12 @@
 #include <cerrno>
 #include <cstring>
 
-#include "fusefs/control_hooks.hpp"
-#include "fusefs/control_metrics.hpp"
-#include "fusefs/control_session.hpp"
-#include "fusefs/guarded.hpp"
-#include "tools/control/json_text.hpp"
-#include "tools/control/line_io.hpp"
+#include "fusefs/daemon/control_hooks.hpp"
+#include "fusefs/daemon/control_metrics.hpp"
+#include "fusefs/daemon/control_session.hpp"
+#include "store/admin/json_text.hpp"
+#include "store/admin/line_io.hpp"
+#include "store/guarded.hpp"
 
 namespace gcfs::fusefs {
 

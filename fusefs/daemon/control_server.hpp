@@ -25,9 +25,9 @@
 #include <thread>
 #include <vector>
 
-#include "fusefs/control_slots.hpp"
+#include "fusefs/daemon/control_slots.hpp"
 #include "fusefs/filesystem.hpp"
-#include "tools/control/control.hpp"
+#include "store/admin/control.hpp"
 
 namespace gcfs::control {
 class DaemonHooks;

@@ -1,14 +1,14 @@
-#include "fusefs/control_session.hpp"
+#include "fusefs/daemon/control_session.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "fusefs/control_metrics.hpp"
-#include "fusefs/guarded.hpp"
-#include "tools/control/json_text.hpp"
-#include "tools/control/line_io.hpp"
+#include "fusefs/daemon/control_metrics.hpp"
+#include "store/admin/json_text.hpp"
+#include "store/admin/line_io.hpp"
+#include "store/guarded.hpp"
 
 namespace gcfs::fusefs {
 

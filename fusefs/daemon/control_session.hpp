@@ -9,9 +9,9 @@
 #include <cstdint>
 #include <string>
 
-#include "fusefs/control_slots.hpp"
+#include "fusefs/daemon/control_slots.hpp"
 #include "fusefs/filesystem.hpp"
-#include "tools/control/control.hpp"
+#include "store/admin/control.hpp"
 
 namespace gcfs::fusefs {
 

@@ -1,4 +1,4 @@
-#include "fusefs/daemon.hpp"
+#include "fusefs/daemon/daemon.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -15,16 +15,14 @@
 #include <memory>
 #include <mutex>
 
-#include "fusefs/control_server.hpp"
+#include "fusefs/daemon/control_server.hpp"
+#include "fusefs/daemon/mountpoint.hpp"
+#include "fusefs/daemon/operations.hpp"
+#include "fusefs/daemon/vm_hint.hpp"
 #include "fusefs/filesystem.hpp"
 #include "fusefs/inode_pruner.hpp"
-#include "fusefs/mountpoint.hpp"
-#include "fusefs/operations.hpp"
-#include "fusefs/space_control.hpp"
-#include "fusefs/space_worker.hpp"
-#include "fusefs/vm_hint.hpp"
-#include "store/lock_holder.hpp"
-#include "store/open_wait.hpp"
+#include "policy/runtime/space_control.hpp"
+#include "policy/runtime/space_worker.hpp"
 #include "store/paths.hpp"
 #include "store/store.hpp"
 
@@ -162,7 +160,7 @@ int run_daemon(DaemonOptions o) {
     }
   }
 
-  SpaceOptions space;
+  policy::SpaceOptions space;
   space.limits = {o.max_size, o.ns_max_size, o.low_watermark_pct / 100.0};
   StoreOptions so;
   so.path = o.store_dir;
@@ -199,12 +197,12 @@ int run_daemon(DaemonOptions o) {
   Filesystem fs(**store, fo);
   if (single_ns != 0) space.only_ns = single_ns;
   space.protect_recent = std::chrono::seconds(o.protect_recent_s);
-  SpaceManager space_manager(**store, space, &fs);
+  policy::SpaceManager space_manager(**store, space, &fs);
   fs.set_swap_listener([&space_manager](NsId ns) { space_manager.note_swap(ns); });
-  SpaceWorkerOptions swo;
+  policy::SpaceWorkerOptions swo;
   swo.compaction_interval =
       std::chrono::milliseconds(static_cast<int64_t>(o.space_interval * 1000));
-  SpaceWorker space_worker(**store, space_manager, fs.uses(), swo);
+  policy::SpaceWorker space_worker(**store, space_manager, fs.uses(), swo);
   fs.set_commit_listener([&space_worker](NsId) { space_worker.wake(); });
   OperationsOptions oo;
   oo.metrics_listen = o.metrics_listen;
@@ -255,7 +253,7 @@ int run_daemon(DaemonOptions o) {
   ControlServer control(fs, se,
                         {o.store_dir, o.mountpoint, o.ns,
                          [&space_manager](const std::string& cmd, const control::json& req) {
-                           return run_space_command(space_manager, cmd, req);
+                           return policy::run_space_command(space_manager, cmd, req);
                          }});
   if (Status s = control.start(); !s) spdlog::warn("no control socket: {}", s.error().message());
   detach(ready_fd);

@@ -6,13 +6,13 @@
 #include <cstdio>
 #include <exception>
 
-#include "fusefs/daemon.hpp"
-#include "fusefs/guarded.hpp"
-#include "fusefs/mount_args.hpp"
-#include "policy/space.hpp"
+#include "fusefs/daemon/daemon.hpp"
+#include "fusefs/daemon/mount_args.hpp"
+#include "policy/cli/checks.hpp"
+#include "policy/rules/space.hpp"
+#include "store/admin/json_text.hpp"
+#include "store/guarded.hpp"
 #include "store/paths.hpp"
-#include "tools/cli/checks.hpp"
-#include "tools/control/json_text.hpp"
 
 namespace {
 
@@ -117,7 +117,7 @@ int run(int argc, char** argv) {
 int fatal(const char* why) {
   const std::string line = gcfs::control::printable(why);
   std::fprintf(stderr, "gocachefs: error: %s\n", line.c_str());
-  gcfs::fusefs::guarded("main", [&] { spdlog::critical("exiting: {}", line); });
+  gcfs::guarded("main", [&] { spdlog::critical("exiting: {}", line); });
   return 1;
 }
 
@@ -126,7 +126,7 @@ int fatal(const char* why) {
 // Anything that escapes the daemon is one line and exit status 1, never an
 // abort; the threads catch their own (fusefs/guarded.hpp).
 int main(int argc, char** argv) {
-  gcfs::fusefs::log_terminate();
+  gcfs::log_terminate();
   try {
     return run(argc, argv);
   } catch (const std::exception& e) {

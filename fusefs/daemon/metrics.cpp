@@ -1,4 +1,4 @@
-#include "fusefs/metrics.hpp"
+#include "fusefs/daemon/metrics.hpp"
 
 #include <fmt/format.h>
 #include <prometheus/collectable.h>
@@ -6,7 +6,7 @@
 
 #include <limits>
 
-#include "fusefs/guarded.hpp"
+#include "store/guarded.hpp"
 
 namespace gcfs::fusefs {
 

@@ -1,4 +1,4 @@
-#include "fusefs/metrics_fs.hpp"
+#include "fusefs/daemon/metrics_fs.hpp"
 
 #include <string.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 
 #include "fusefs/activity.hpp"
 #include "fusefs/node_table.hpp"
-#include "fusefs/op_stats.hpp"
+#include "fusefs/ops/op_stats.hpp"
 #include "store/store.hpp"
 
 namespace gcfs::fusefs {

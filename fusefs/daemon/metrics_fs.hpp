@@ -3,7 +3,7 @@
 // on the hot path), process memory.
 #pragma once
 
-#include "fusefs/metrics.hpp"
+#include "fusefs/daemon/metrics.hpp"
 
 namespace gcfs {
 class Store;

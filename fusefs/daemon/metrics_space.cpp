@@ -1,13 +1,13 @@
-#include "fusefs/metrics_space.hpp"
+#include "fusefs/daemon/metrics_space.hpp"
 
-#include "fusefs/space_manager.hpp"
+#include "policy/runtime/space_manager.hpp"
 #include "store/store.hpp"
 
 namespace gcfs::fusefs {
 
 namespace {
 
-void collect_config(Families& out, const SpaceOptions& o) {
+void collect_config(Families& out, const policy::SpaceOptions& o) {
   // Only with --max-size: the alerts compare the store's size with this
   // gauge, and a 0 ("no limit") would make every unlimited mount "over".
   // Without a sample the comparison is empty and the alerts stay quiet.
@@ -23,19 +23,19 @@ void collect_config(Families& out, const SpaceOptions& o) {
   out.push_back(std::move(threshold));
 }
 
-prometheus::MetricFamily durations(const SpaceCountersSnapshot& snap) {
+prometheus::MetricFamily durations(const policy::SpaceCountersSnapshot& snap) {
   auto f = histogram_family("gocachefs_compaction_duration_seconds",
                             "Time a compaction of one namespace took, by kind");
-  for (size_t k = 0; k < kCompactionKinds; ++k) {
-    const DurationHistogram& h = snap.durations[k];
-    add_histogram(f, kCompactionBounds, h.buckets, h.count, h.sum_seconds,
-                  {{"kind", compaction_kind_name(static_cast<CompactionKind>(k))}});
+  for (size_t k = 0; k < policy::kCompactionKinds; ++k) {
+    const policy::DurationHistogram& h = snap.durations[k];
+    add_histogram(f, policy::kCompactionBounds, h.buckets, h.count, h.sum_seconds,
+                  {{"kind", policy::compaction_kind_name(static_cast<policy::CompactionKind>(k))}});
   }
   return f;
 }
 
-void collect_counters(Families& out, Store& store, const SpaceManager& space) {
-  SpaceCountersSnapshot snap = space.counters().snapshot();
+void collect_counters(Families& out, Store& store, const policy::SpaceManager& space) {
+  policy::SpaceCountersSnapshot snap = space.counters().snapshot();
   // Every namespace gets its series from the start (at 0), so that rates
   // and the dashboard's panels work before the first compaction.
   if (auto list = store.list_namespaces()) {
@@ -54,10 +54,10 @@ void collect_counters(Families& out, Store& store, const SpaceManager& space) {
   auto evicted = counter_family("gocachefs_evicted_bytes_total",
                                 "Live bytes freed by eviction (estimated: file data and overhead)");
   for (const auto& [name, c] : snap.ns) {
-    for (size_t k = 0; k < kCompactionKinds; ++k) {
-      add_sample(
-          runs, static_cast<double>(c.compactions[k]),
-          {{"kind", compaction_kind_name(static_cast<CompactionKind>(k))}, {"namespace", name}});
+    for (size_t k = 0; k < policy::kCompactionKinds; ++k) {
+      add_sample(runs, static_cast<double>(c.compactions[k]),
+                 {{"kind", policy::compaction_kind_name(static_cast<policy::CompactionKind>(k))},
+                  {"namespace", name}});
     }
     add_sample(compacted, static_cast<double>(c.compacted_bytes), {{"namespace", name}});
     add_sample(evictions, static_cast<double>(c.evictions), {{"namespace", name}});
@@ -80,7 +80,7 @@ void collect_counters(Families& out, Store& store, const SpaceManager& space) {
 
 }  // namespace
 
-void add_space_metrics(Metrics& m, Store& store, const SpaceManager& space) {
+void add_space_metrics(Metrics& m, Store& store, const policy::SpaceManager& space) {
   m.add_collector([&space](Families& out) { collect_config(out, space.options()); });
   m.add_collector([&store, &space](Families& out) { collect_counters(out, store, space); });
 }

@@ -3,18 +3,19 @@
 // from SpaceManager::counters() at scrape time.
 #pragma once
 
-#include "fusefs/metrics.hpp"
+#include "fusefs/daemon/metrics.hpp"
 
 namespace gcfs {
+namespace policy {
+class SpaceManager;
+}  // namespace policy
 class Store;
-}
+}  // namespace gcfs
 
 namespace gcfs::fusefs {
 
-class SpaceManager;
-
 // `store` and `space` must outlive the collector (Metrics::clear_collectors()
 // before they go).
-void add_space_metrics(Metrics& m, Store& store, const SpaceManager& space);
+void add_space_metrics(Metrics& m, Store& store, const policy::SpaceManager& space);
 
 }  // namespace gcfs::fusefs

@@ -1,4 +1,4 @@
-#include "fusefs/mount_args.hpp"
+#include "fusefs/daemon/mount_args.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "fusefs/mountpoint.hpp"
+#include "fusefs/daemon/mountpoint.hpp"
 
 #include <dirent.h>
 #include <fmt/format.h>

@@ -1,4 +1,4 @@
-#include "fusefs/vm_hint.hpp"
+#include "fusefs/daemon/vm_hint.hpp"
 
 #include <spdlog/spdlog.h>
 

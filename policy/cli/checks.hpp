@@ -10,7 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
-#include "policy/parse.hpp"
+#include "policy/rules/parse.hpp"
 
 namespace gcfs::cli {
 

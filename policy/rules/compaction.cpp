@@ -1,4 +1,4 @@
-#include "policy/compaction.hpp"
+#include "policy/rules/compaction.hpp"
 
 namespace gcfs::policy {
 

@@ -1,4 +1,4 @@
-#include "policy/parse.hpp"
+#include "policy/rules/parse.hpp"
 
 #include <charconv>
 #include <cmath>

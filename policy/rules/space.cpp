@@ -1,4 +1,4 @@
-#include "policy/space.hpp"
+#include "policy/rules/space.hpp"
 
 #include <algorithm>
 #include <limits>

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "policy/compaction.hpp"
+#include "policy/rules/compaction.hpp"
 
 namespace gcfs::policy {
 

@@ -1,10 +1,10 @@
-#include "fusefs/space_control.hpp"
+#include "policy/runtime/space_control.hpp"
 
 #include <spdlog/spdlog.h>
 
-#include "policy/parse.hpp"
+#include "policy/rules/parse.hpp"
 
-namespace gcfs::fusefs {
+namespace gcfs::policy {
 
 namespace {
 
@@ -35,4 +35,4 @@ control::json run_space_command(SpaceManager& space, const std::string& cmd,
   return evicted(space.trim_unused(std::chrono::seconds(*secs)));
 }
 
-}  // namespace gcfs::fusefs
+}  // namespace gcfs::policy

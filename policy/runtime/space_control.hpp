@@ -3,12 +3,12 @@
 
 #include <string>
 
-#include "fusefs/space_manager.hpp"
-#include "tools/control/control.hpp"
+#include "policy/runtime/space_manager.hpp"
+#include "store/admin/control.hpp"
 
-namespace gcfs::fusefs {
+namespace gcfs::policy {
 
 control::json run_space_command(SpaceManager& space, const std::string& cmd,
                                 const control::json& req);
 
-}  // namespace gcfs::fusefs
+}  // namespace gcfs::policy

@@ -1,8 +1,8 @@
-#include "fusefs/space_counters.hpp"
+#include "policy/runtime/space_counters.hpp"
 
 #include <algorithm>
 
-namespace gcfs::fusefs {
+namespace gcfs::policy {
 
 const char* compaction_kind_name(CompactionKind kind) {
   switch (kind) {
@@ -51,4 +51,4 @@ SpaceCountersSnapshot SpaceCounters::snapshot() const {
   return data_;
 }
 
-}  // namespace gcfs::fusefs
+}  // namespace gcfs::policy

@@ -11,7 +11,7 @@
 #include <mutex>
 #include <string>
 
-namespace gcfs::fusefs {
+namespace gcfs::policy {
 
 // Who asked for a compaction: the worker's two tiers or gocachectl.
 enum class CompactionKind { background, urgent, manual };
@@ -60,4 +60,4 @@ class SpaceCounters {
   SpaceCountersSnapshot data_;
 };
 
-}  // namespace gcfs::fusefs
+}  // namespace gcfs::policy

@@ -1,4 +1,4 @@
-#include "fusefs/space_manager.hpp"
+#include "policy/runtime/space_manager.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -8,7 +8,7 @@
 #include <set>
 #include <span>
 
-namespace gcfs::fusefs {
+namespace gcfs::policy {
 
 namespace {
 
@@ -391,4 +391,4 @@ Result<EvictResult> SpaceManager::trim_unused(std::chrono::seconds unused_for) {
   return evict(namespaces(), std::numeric_limits<uint64_t>::max(), cutoff);
 }
 
-}  // namespace gcfs::fusefs
+}  // namespace gcfs::policy

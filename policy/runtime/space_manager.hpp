@@ -19,11 +19,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "fusefs/space_counters.hpp"
-#include "policy/space.hpp"
+#include "policy/rules/space.hpp"
+#include "policy/runtime/space_counters.hpp"
 #include "store/store.hpp"
 
-namespace gcfs::fusefs {
+namespace gcfs::policy {
 
 struct SpaceOptions {
   policy::SizeLimits limits;
@@ -137,4 +137,4 @@ class SpaceManager {
   std::atomic<uint64_t> in_use_excess_{0};
 };
 
-}  // namespace gcfs::fusefs
+}  // namespace gcfs::policy

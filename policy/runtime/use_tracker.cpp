@@ -1,8 +1,8 @@
-#include "fusefs/use_tracker.hpp"
+#include "policy/runtime/use_tracker.hpp"
 
 #include <ctime>
 
-namespace gcfs::fusefs {
+namespace gcfs::policy {
 
 namespace {
 int64_t now_ns() {
@@ -64,4 +64,4 @@ std::map<NsId, DrainedUses> UseTracker::drain() {
   return out;
 }
 
-}  // namespace gcfs::fusefs
+}  // namespace gcfs::policy

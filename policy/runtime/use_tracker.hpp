@@ -17,7 +17,7 @@
 
 #include "store/space.hpp"
 
-namespace gcfs::fusefs {
+namespace gcfs::policy {
 
 // What drain() hands over for one namespace.
 struct DrainedUses {
@@ -57,4 +57,4 @@ class UseTracker {
   std::array<Shard, kShards> shards_;
 };
 
-}  // namespace gcfs::fusefs
+}  // namespace gcfs::policy

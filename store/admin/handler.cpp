@@ -1,7 +1,7 @@
 // Dispatch, namespaces and statistics.
 #include <fmt/format.h>
 
-#include "tools/control/control.hpp"
+#include "store/admin/control.hpp"
 
 namespace gcfs::control {
 

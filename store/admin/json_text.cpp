@@ -1,4 +1,4 @@
-#include "tools/control/json_text.hpp"
+#include "store/admin/json_text.hpp"
 
 namespace gcfs::control {
 

@@ -1,4 +1,4 @@
-#include "tools/control/line_io.hpp"
+#include "store/admin/line_io.hpp"
 
 #include <poll.h>
 #include <sys/socket.h>

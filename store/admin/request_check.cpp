@@ -7,8 +7,8 @@
 
 #include <array>
 
-#include "tools/control/control.hpp"
-#include "tools/control/json_text.hpp"
+#include "store/admin/control.hpp"
+#include "store/admin/json_text.hpp"
 
 namespace gcfs::control {
 

@@ -5,7 +5,7 @@
 // Store::repair, which fixes what it can in one atomic batch per namespace.
 #include <fmt/format.h>
 
-#include "tools/control/control.hpp"
+#include "store/admin/control.hpp"
 
 namespace gcfs::control {
 

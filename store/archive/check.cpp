@@ -1,12 +1,12 @@
-#include "store/archive_check.hpp"
+#include "store/archive/check.hpp"
 
 #include <fmt/format.h>
 
 #include <array>
 
-#include "store/chunk.hpp"
-#include "store/inode_record.hpp"
-#include "store/keys.hpp"
+#include "store/codec/chunk.hpp"
+#include "store/local/inode_record.hpp"
+#include "store/local/keys.hpp"
 #include "store/store.hpp"
 
 namespace gcfs::archive {

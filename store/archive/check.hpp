@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "store/archive_format.hpp"
+#include "store/archive/format.hpp"
 #include "store/types.hpp"
 
 namespace gcfs::archive {

@@ -1,11 +1,11 @@
 // Codecs of the archive format: see archive_format.hpp.
-#include "store/archive_format.hpp"
+#include "store/archive/format.hpp"
 
 #include <fmt/format.h>
 #include <lz4.h>
 #include <xxhash.h>
 
-#include "store/keys.hpp"
+#include "store/local/keys.hpp"
 
 namespace gcfs::archive {
 

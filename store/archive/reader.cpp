@@ -1,4 +1,4 @@
-#include "store/archive_reader.hpp"
+#include "store/archive/reader.hpp"
 
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "store/keys.hpp"
+#include "store/local/keys.hpp"
 
 namespace gcfs::archive {
 

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "store/archive_format.hpp"
+#include "store/archive/format.hpp"
 
 namespace gcfs::archive {
 

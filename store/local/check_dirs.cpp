@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <ctime>
 
-#include "store/check_rules.hpp"
-#include "store/keys.hpp"
+#include "store/local/check_rules.hpp"
+#include "store/local/keys.hpp"
 
 namespace gcfs {
 

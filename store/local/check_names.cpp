@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
-#include "store/check_rules.hpp"
-#include "store/keys.hpp"
+#include "store/local/check_rules.hpp"
+#include "store/local/keys.hpp"
 
 namespace gcfs {
 

@@ -2,14 +2,14 @@
 // see check_rules.hpp. Files are in check_files.cpp, directories in
 // check_dirs.cpp, the LRU index in check_lru.cpp, names and paths in
 // check_names.cpp.
-#include "store/check_rules.hpp"
+#include "store/local/check_rules.hpp"
 
 #include <fmt/format.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 
-#include "store/keys.hpp"
+#include "store/local/keys.hpp"
 
 namespace gcfs {
 

@@ -19,8 +19,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "store/check_scan.hpp"
-#include "store/inode_record.hpp"
+#include "store/local/check_scan.hpp"
+#include "store/local/inode_record.hpp"
 
 namespace gcfs {
 

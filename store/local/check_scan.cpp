@@ -1,5 +1,5 @@
 // Pass one of the integrity check: see check_scan.hpp.
-#include "store/check_scan.hpp"
+#include "store/local/check_scan.hpp"
 
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -7,9 +7,9 @@
 #include <algorithm>
 #include <array>
 
-#include "store/chunk.hpp"
-#include "store/inode_record.hpp"
-#include "store/keys.hpp"
+#include "store/codec/chunk.hpp"
+#include "store/local/inode_record.hpp"
+#include "store/local/keys.hpp"
 #include "store/store.hpp"
 
 namespace gcfs {

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "store/check.hpp"
-#include "store/check_view.hpp"
+#include "store/local/check_view.hpp"
 #include "store/progress.hpp"
 
 namespace gcfs {

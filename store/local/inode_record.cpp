@@ -4,13 +4,13 @@
 //   ctime), parent u64, data_len u32, data, check u32 (low 32 bits of the
 //   XXH3-64 of everything before it).
 // The check makes a garbled record fail loudly instead of yielding odd attrs.
-#include "store/inode_record.hpp"
+#include "store/local/inode_record.hpp"
 
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <xxhash.h>
 
-#include "store/keys.hpp"
+#include "store/local/keys.hpp"
 
 namespace gcfs {
 

@@ -1,4 +1,4 @@
-#include "store/lock_holder.hpp"
+#include "store/local/lock_holder.hpp"
 
 #include <spdlog/spdlog.h>
 #include <sys/prctl.h>

@@ -1,6 +1,6 @@
-#include "store/merge_u64.hpp"
+#include "store/local/merge_u64.hpp"
 
-#include "store/keys.hpp"
+#include "store/local/keys.hpp"
 
 namespace gcfs {
 

@@ -1,8 +1,8 @@
-#include "store/open_wait.hpp"
-
 #include <fmt/format.h>
 
 #include <thread>
+
+#include "store/local/lock_holder.hpp"
 
 namespace gcfs {
 

@@ -7,9 +7,9 @@
 #include <array>
 #include <filesystem>
 
-#include "store/chunk.hpp"
-#include "store/keys.hpp"
-#include "store/rocks_store.hpp"
+#include "store/codec/chunk.hpp"
+#include "store/local/keys.hpp"
+#include "store/local/rocks_store.hpp"
 
 namespace gcfs {
 

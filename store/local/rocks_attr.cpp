@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
-#include "store/keys.hpp"
+#include "store/local/keys.hpp"
+#include "store/local/rocks_store.hpp"
 #include "store/pending_write.hpp"
-#include "store/rocks_store.hpp"
 
 namespace gcfs {
 

@@ -3,8 +3,8 @@
 // on (later batches only add deltas to it).
 #include <spdlog/spdlog.h>
 
-#include "store/keys.hpp"
-#include "store/rocks_store.hpp"
+#include "store/local/keys.hpp"
+#include "store/local/rocks_store.hpp"
 
 namespace gcfs {
 

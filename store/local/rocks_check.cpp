@@ -12,9 +12,9 @@
 
 #include <algorithm>
 
-#include "store/check_rules.hpp"
-#include "store/keys.hpp"
-#include "store/rocks_store.hpp"
+#include "store/local/check_rules.hpp"
+#include "store/local/keys.hpp"
+#include "store/local/rocks_store.hpp"
 
 namespace gcfs {
 

@@ -2,7 +2,7 @@
 // the healer's counters.
 #include <rocksdb/metadata.h>
 
-#include "store/rocks_store.hpp"
+#include "store/local/rocks_store.hpp"
 
 namespace gcfs {
 

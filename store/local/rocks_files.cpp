@@ -9,10 +9,10 @@
 #include <cstring>
 #include <numeric>
 
-#include "store/chunk.hpp"
-#include "store/keys.hpp"
+#include "store/codec/chunk.hpp"
+#include "store/local/keys.hpp"
+#include "store/local/rocks_store.hpp"
 #include "store/pending_write.hpp"
-#include "store/rocks_store.hpp"
 
 namespace gcfs {
 

@@ -1,4 +1,4 @@
-#include "store/rocks_logger.hpp"
+#include "store/local/rocks_logger.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -7,8 +7,8 @@
 
 #include <ctime>
 
-#include "store/keys.hpp"
-#include "store/rocks_store.hpp"
+#include "store/local/keys.hpp"
+#include "store/local/rocks_store.hpp"
 
 namespace gcfs {
 

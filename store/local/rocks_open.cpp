@@ -9,10 +9,10 @@
 
 #include <filesystem>
 
-#include "store/keys.hpp"
-#include "store/merge_u64.hpp"
-#include "store/rocks_logger.hpp"
-#include "store/rocks_store.hpp"
+#include "store/local/keys.hpp"
+#include "store/local/merge_u64.hpp"
+#include "store/local/rocks_logger.hpp"
+#include "store/local/rocks_store.hpp"
 
 namespace gcfs {
 

@@ -6,8 +6,8 @@
 
 #include <cstdio>
 
-#include "store/keys.hpp"
-#include "store/rocks_store.hpp"
+#include "store/local/keys.hpp"
+#include "store/local/rocks_store.hpp"
 
 namespace gcfs {
 

@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "store/rocks_store.hpp"
+#include "store/local/rocks_store.hpp"
 
 namespace gcfs {
 

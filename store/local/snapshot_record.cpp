@@ -1,8 +1,8 @@
-#include "store/snapshot_record.hpp"
+#include "store/local/snapshot_record.hpp"
 
 #include <charconv>
 
-#include "store/keys.hpp"
+#include "store/local/keys.hpp"
 
 namespace gcfs {
 

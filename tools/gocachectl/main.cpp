@@ -6,9 +6,9 @@
 #include <exception>
 #include <filesystem>
 
+#include "policy/cli/checks.hpp"
+#include "store/admin/json_text.hpp"
 #include "store/paths.hpp"
-#include "tools/cli/checks.hpp"
-#include "tools/control/json_text.hpp"
 #include "tools/gocachectl/client.hpp"
 #include "tools/gocachectl/env.hpp"
 #include "tools/gocachectl/health_cmd.hpp"

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "tools/control/json_text.hpp"
+#include "store/admin/json_text.hpp"
 
 namespace gcfs::ctl {
 
