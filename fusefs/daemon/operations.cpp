@@ -1,15 +1,40 @@
-#include "fusefs/operations.hpp"
+#include "fusefs/daemon/operations.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include "fusefs/daemon/metrics_fs.hpp"
+#include "fusefs/daemon/metrics_space.hpp"
 #include "fusefs/filesystem.hpp"
-#include "fusefs/metrics_fs.hpp"
-#include "fusefs/metrics_space.hpp"
 
 namespace gcfs::fusefs {
 
+namespace {
+
+// The disk guard's counters (policy/runtime keeps them as plain atomics).
+void collect_disk_guard(Families& out, const policy::DiskGuard& g) {
+  auto counter = [&](const char* name, const char* help, uint64_t v) {
+    auto f = counter_family(name, help);
+    add_sample(f, static_cast<double>(v));
+    out.push_back(std::move(f));
+  };
+  counter("gocachefs_disk_low_events_total",
+          "Times the store disk's free space dropped below --min-free", g.low_events());
+  counter("gocachefs_disk_low_evictions_requested_total",
+          "Evictions asked for because the store disk was below --min-free",
+          g.evictions_requested());
+  counter("gocachefs_disk_low_evicted_bytes_total",
+          "Bytes freed by evictions asked for because of low disk space", g.bytes_evicted());
+  auto floor =
+      gauge_family("gocachefs_disk_min_free_ratio", "The --min-free floor, as a ratio of the disk");
+  add_sample(floor, g.options().min_free_pct / 100.0);
+  out.push_back(std::move(floor));
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Operations>> start_operations(const OperationsOptions& o, Store& store,
-                                                     Filesystem& fs, const SpaceManager& space) {
+                                                     Filesystem& fs,
+                                                     const policy::SpaceManager& space) {
   std::unique_ptr<Operations> ops(new Operations);
   Metrics& m = Metrics::instance();
   add_filesystem_metrics(m, store, fs.activity(), fs.nodes());
@@ -29,7 +54,8 @@ Result<std::unique_ptr<Operations>> start_operations(const OperationsOptions& o,
       spdlog::info("metrics on http://{}/metrics", o.metrics_listen);
     }
   }
-  ops->guard_ = std::make_unique<DiskGuard>(o.disk);
+  ops->guard_ = std::make_unique<policy::DiskGuard>(o.disk);
+  m.add_collector([guard = ops->guard_.get()](Families& out) { collect_disk_guard(out, *guard); });
   ops->guard_->start();
   return ops;
 }

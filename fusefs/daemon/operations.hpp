@@ -6,40 +6,44 @@
 #include <memory>
 #include <string>
 
-#include "fusefs/disk_guard.hpp"
+#include "policy/runtime/disk_guard.hpp"
 #include "store/result.hpp"
 
 namespace gcfs {
+namespace policy {
+class SpaceManager;
+}  // namespace policy
 class Store;
-}
+}  // namespace gcfs
 
 namespace gcfs::fusefs {
 
 class Filesystem;
-class SpaceManager;
 
 struct OperationsOptions {
   // "HOST:PORT" or "off". Default: 127.0.0.1:9868 (loopback only).
   std::string metrics_listen = "127.0.0.1:9868";
-  DiskGuardOptions disk;
+  policy::DiskGuardOptions disk;
 };
 
 class Operations {
  public:
   ~Operations();
   // For the space policy to plug its eviction in.
-  DiskGuard& disk_guard() { return *guard_; }
+  policy::DiskGuard& disk_guard() { return *guard_; }
 
  private:
   friend Result<std::unique_ptr<Operations>> start_operations(const OperationsOptions&, Store&,
-                                                              Filesystem&, const SpaceManager&);
+                                                              Filesystem&,
+                                                              const policy::SpaceManager&);
   Operations() = default;
   bool serving_ = false;
-  std::unique_ptr<DiskGuard> guard_;
+  std::unique_ptr<policy::DiskGuard> guard_;
 };
 
 // `space` must outlive the Operations (its counters are scraped).
 Result<std::unique_ptr<Operations>> start_operations(const OperationsOptions& o, Store& store,
-                                                     Filesystem& fs, const SpaceManager& space);
+                                                     Filesystem& fs,
+                                                     const policy::SpaceManager& space);
 
 }  // namespace gcfs::fusefs

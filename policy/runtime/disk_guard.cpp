@@ -1,27 +1,12 @@
-#include "fusefs/disk_guard.hpp"
+#include "policy/runtime/disk_guard.hpp"
 
 #include <spdlog/spdlog.h>
 #include <sys/statvfs.h>
 
-#include "fusefs/metrics.hpp"
-
-namespace gcfs::fusefs {
+namespace gcfs::policy {
 
 DiskGuard::DiskGuard(DiskGuardOptions o)
-    : o_(std::move(o)),
-      low_events_(Metrics::instance().counter(
-          "gocachefs_disk_low_events_total",
-          "Times the store disk's free space dropped below --min-free")),
-      evictions_requested_(Metrics::instance().counter(
-          "gocachefs_disk_low_evictions_requested_total",
-          "Evictions asked for because the store disk was below --min-free")),
-      bytes_evicted_(Metrics::instance().counter(
-          "gocachefs_disk_low_evicted_bytes_total",
-          "Bytes freed by evictions asked for because of low disk space")) {
-  Metrics::instance()
-      .gauge("gocachefs_disk_min_free_ratio", "The --min-free floor, as a ratio of the disk")
-      .Set(o_.min_free_pct / 100.0);
-}
+    : o_(std::move(o)), loop_("disk guard", o_.interval, [this] { check(); }) {}
 
 DiskGuard::~DiskGuard() { stop(); }
 
@@ -32,16 +17,10 @@ void DiskGuard::set_eviction(Evict evict) {
 
 void DiskGuard::start() {
   if (o_.min_free_pct <= 0) return;
-  thread_.start(
-      o_.interval,
-      [this] {
-        check();
-        return true;
-      },
-      "disk guard");
+  loop_.start();
 }
 
-void DiskGuard::stop() { thread_.stop(); }
+void DiskGuard::stop() { loop_.stop(); }
 
 void DiskGuard::check() {
   struct statvfs vfs {};
@@ -60,7 +39,7 @@ void DiskGuard::check() {
   // Free enough to get one percent point above the floor (hysteresis).
   const auto wanted = static_cast<uint64_t>((o_.min_free_pct + 1.0) / 100.0 * total - free);
   if (crossed) {
-    low_events_.Increment();
+    low_events_.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("store disk {} has {:.1f}% free, below --min-free {}%", o_.path, pct,
                  o_.min_free_pct);
   }
@@ -70,11 +49,11 @@ void DiskGuard::check() {
   }
   Evict evict = evict_;
   lock.unlock();
-  evictions_requested_.Increment();
+  evictions_requested_.fetch_add(1, std::memory_order_relaxed);
   const uint64_t freed = evict(wanted);
-  bytes_evicted_.Increment(static_cast<double>(freed));
+  bytes_evicted_.fetch_add(freed, std::memory_order_relaxed);
   spdlog::info("store disk low ({:.1f}% free < {}%): eviction freed {} of {} bytes wanted", pct,
                o_.min_free_pct, freed, wanted);
 }
 
-}  // namespace gcfs::fusefs
+}  // namespace gcfs::policy

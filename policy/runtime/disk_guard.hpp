@@ -5,20 +5,16 @@
 // the guard logs that no eviction is available.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <mutex>
 #include <string>
 
-#include "fusefs/periodic.hpp"
+#include "store/background_loop.hpp"
 
-namespace prometheus {
-class Counter;
-class Gauge;
-}  // namespace prometheus
-
-namespace gcfs::fusefs {
+namespace gcfs::policy {
 
 struct DiskGuardOptions {
   // The store directory (statvfs of its filesystem).
@@ -46,15 +42,23 @@ class DiskGuard {
   // One check, as the thread does it.
   void check();
 
+  // For the metrics exporter (read at scrape time).
+  const DiskGuardOptions& options() const { return o_; }
+  uint64_t low_events() const { return low_events_.load(std::memory_order_relaxed); }
+  uint64_t evictions_requested() const {
+    return evictions_requested_.load(std::memory_order_relaxed);
+  }
+  uint64_t bytes_evicted() const { return bytes_evicted_.load(std::memory_order_relaxed); }
+
  private:
   const DiskGuardOptions o_;
-  prometheus::Counter& low_events_;
-  prometheus::Counter& evictions_requested_;
-  prometheus::Counter& bytes_evicted_;
+  std::atomic<uint64_t> low_events_{0};
+  std::atomic<uint64_t> evictions_requested_{0};
+  std::atomic<uint64_t> bytes_evicted_{0};
   std::mutex mu_;  // guards everything below
   Evict evict_;
-  bool low_ = false;  // below the floor at the last check
-  Periodic thread_;   // last: stops before the state it uses goes
+  bool low_ = false;     // below the floor at the last check
+  BackgroundLoop loop_;  // last: stops before the state it uses goes
 };
 
-}  // namespace gcfs::fusefs
+}  // namespace gcfs::policy

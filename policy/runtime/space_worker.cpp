@@ -1,43 +1,39 @@
-#include "fusefs/space_worker.hpp"
+#include "policy/runtime/space_worker.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
-#include "fusefs/guarded.hpp"
+#include "store/guarded.hpp"
 
-namespace gcfs::fusefs {
+namespace gcfs::policy {
 
 SpaceWorker::SpaceWorker(Store& store, SpaceManager& manager, UseTracker& uses,
                          SpaceWorkerOptions options)
-    : store_(store), manager_(manager), uses_(uses), options_(options) {}
+    : store_(store),
+      manager_(manager),
+      uses_(uses),
+      options_(options),
+      limits_loop_("space: limits", options.use_interval, [this] { limits_round(); }),
+      compaction_loop_("space: compaction", options.compaction_interval,
+                       [this] { compaction_round(); }) {}
 
 SpaceWorker::~SpaceWorker() { stop(); }
 
 void SpaceWorker::start() {
-  limits_thread_ = std::thread([this] { limits_loop(); });
-  compaction_thread_ = std::thread([this] { compaction_loop(); });
+  limits_loop_.start();
+  compaction_loop_.start(/*at_once=*/false);
 }
 
 void SpaceWorker::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
   cancel_ = true;
-  cv_.notify_all();
-  if (limits_thread_.joinable()) limits_thread_.join();
-  if (compaction_thread_.joinable()) compaction_thread_.join();
+  limits_loop_.stop();
+  compaction_loop_.stop();
   // What the last seconds used survives the unmount.
   guarded("space: recording uses", [&] { flush_uses(); });
 }
 
-void SpaceWorker::wake() {
-  std::lock_guard lock(mu_);
-  if (woken_) return;
-  woken_ = true;
-  cv_.notify_all();
-}
+void SpaceWorker::wake() { limits_loop_.wake(); }
 
 void SpaceWorker::flush_uses() {
   for (auto& [ns, d] : uses_.drain()) {
@@ -49,28 +45,11 @@ void SpaceWorker::flush_uses() {
   }
 }
 
-// One round of each loop runs through guarded(): an exception is logged and
-// the loop carries on at its next round (thread boundary, guarded.hpp).
-void SpaceWorker::limits_loop() {
+// Each round runs through guarded() (BackgroundLoop): an exception is logged
+// and the loop carries on at its next round. A commit wakes this loop.
+void SpaceWorker::limits_round() {
   const auto& l = manager_.options().limits;
   const bool limited = l.max_bytes != 0 || l.ns_max_bytes != 0;
-  auto next_flush = std::chrono::steady_clock::now();
-  while (true) {
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait_until(lock, next_flush, [&] { return stop_ || woken_; });
-      if (stop_) return;
-      woken_ = false;
-    }
-    if (!guarded("space: limits", [&] { limits_round(limited, &next_flush); })) {
-      // Not at once again: a round that throws would spin.
-      next_flush = std::chrono::steady_clock::now() + options_.use_interval;
-    }
-  }
-}
-
-void SpaceWorker::limits_round(bool limited, std::chrono::steady_clock::time_point* next_flush) {
-  const auto& l = manager_.options().limits;
   const auto now = std::chrono::steady_clock::now();
   bool over = false;
   if (limited) {
@@ -85,10 +64,11 @@ void SpaceWorker::limits_round(bool limited, std::chrono::steady_clock::time_poi
   }
   // Uses go to the index every interval, and before any eviction so that
   // what a build just used is not what goes.
-  if (over || now >= *next_flush) {
+  if (over || now >= next_flush_) {
     flush_uses();
-    *next_flush = now + options_.use_interval;
+    next_flush_ = now + options_.use_interval;
   }
+  limits_loop_.next_round_at(next_flush_);
   if (over) {
     if (auto r = manager_.enforce_limits(); !r) {
       spdlog::error("space: eviction failed: {}", r.error().message());
@@ -96,19 +76,11 @@ void SpaceWorker::limits_round(bool limited, std::chrono::steady_clock::time_poi
   }
 }
 
-void SpaceWorker::compaction_loop() {
-  while (true) {
-    {
-      std::unique_lock lock(mu_);
-      if (cv_.wait_for(lock, options_.compaction_interval, [&] { return stop_; })) return;
-    }
-    guarded("space: compaction", [&] {
-      if (Status s = manager_.compaction_round(&cancel_); !s) {
-        spdlog::error("space: compaction failed: {}", s.error().message());
-      }
-      log_space();
-    });
+void SpaceWorker::compaction_round() {
+  if (Status s = manager_.compaction_round(&cancel_); !s) {
+    spdlog::error("space: compaction failed: {}", s.error().message());
   }
+  log_space();
 }
 
 void SpaceWorker::log_space() {
@@ -126,4 +98,4 @@ void SpaceWorker::log_space() {
   spdlog::debug("space: total {}", line(all->total));
 }
 
-}  // namespace gcfs::fusefs
+}  // namespace gcfs::policy

@@ -8,14 +8,12 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 
-#include "fusefs/space_manager.hpp"
-#include "fusefs/use_tracker.hpp"
+#include "policy/runtime/space_manager.hpp"
+#include "policy/runtime/use_tracker.hpp"
+#include "store/background_loop.hpp"
 
-namespace gcfs::fusefs {
+namespace gcfs::policy {
 
 struct SpaceWorkerOptions {
   // Default: 2 s.
@@ -38,9 +36,8 @@ class SpaceWorker {
   void wake();
 
  private:
-  void limits_loop();
-  void limits_round(bool limited, std::chrono::steady_clock::time_point* next_flush);
-  void compaction_loop();
+  void limits_round();
+  void compaction_round();
   void flush_uses();
   void log_space();
 
@@ -48,12 +45,11 @@ class SpaceWorker {
   SpaceManager& manager_;
   UseTracker& uses_;
   SpaceWorkerOptions options_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;   // guarded by mu_
-  bool woken_ = false;  // guarded by mu_
   std::atomic<bool> cancel_{false};
-  std::thread limits_thread_, compaction_thread_;
+  // Only the limits loop's thread uses it.
+  std::chrono::steady_clock::time_point next_flush_{};
+  // Last: they stop before the state they use goes.
+  BackgroundLoop limits_loop_, compaction_loop_;
 };
 
-}  // namespace gcfs::fusefs
+}  // namespace gcfs::policy

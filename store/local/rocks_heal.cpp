@@ -1,4 +1,4 @@
-#include "store/rocks_heal.hpp"
+#include "store/local/rocks_heal.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -54,7 +54,10 @@ class Listener final : public rocksdb::EventListener {
 
 Healer::Healer(std::string store_path, std::chrono::milliseconds first_backoff,
                std::chrono::milliseconds max_backoff)
-    : path_(std::move(store_path)), first_backoff_(first_backoff), max_backoff_(max_backoff) {}
+    : path_(std::move(store_path)),
+      first_backoff_(first_backoff),
+      max_backoff_(max_backoff),
+      loop_("store: resuming writes", BackgroundLoop::kOnWake, [this] { retry(); }) {}
 
 Healer::~Healer() { stop(); }
 
@@ -65,7 +68,7 @@ std::shared_ptr<rocksdb::EventListener> Healer::listener() {
 void Healer::attach(rocksdb::DB* db) {
   std::lock_guard lock(mu_);
   db_ = db;
-  if (!thread_.joinable()) thread_ = std::thread([this] { retry_loop(); });
+  loop_.start(/*at_once=*/pending_);
 }
 
 void Healer::stop() {
@@ -76,8 +79,7 @@ void Healer::stop() {
   }
   // A Resume() a write started may still run: the database must outlive it.
   { std::lock_guard wait_for_resume(resume_mu_); }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  loop_.stop();
 }
 
 void Healer::on_background_error(const std::string& reason, const rocksdb::Status& status) {
@@ -93,7 +95,7 @@ void Healer::on_background_error(const std::string& reason, const rocksdb::Statu
     pending_ = true;
     pending_reason_ = reason + ": " + status.ToString();
   }
-  cv_.notify_all();
+  loop_.wake();
 }
 
 void Healer::enter_read_only(const std::string& why) {
@@ -118,17 +120,17 @@ std::string Healer::read_only_reason() const {
   return read_only_reason_;
 }
 
-void Healer::retry_loop() {
+// One round per transient error: retries with a growing backoff until writes
+// resume, the error turns unsafe, or the store closes.
+void Healer::retry() {
   std::unique_lock lock(mu_);
   auto backoff = first_backoff_;
-  while (!stopping_) {
-    if (!pending_ || db_ == nullptr) {
-      backoff = first_backoff_;
-      cv_.wait(lock);
-      continue;
-    }
+  while (!stopping_ && pending_ && db_ != nullptr) {
     // Wait out the backoff first: the condition (e.g. a full disk) needs time to clear.
-    if (cv_.wait_for(lock, backoff, [this] { return stopping_; })) break;
+    lock.unlock();
+    const bool go_on = loop_.pause(backoff);
+    lock.lock();
+    if (!go_on || stopping_) break;
     if (!pending_ || db_ == nullptr) continue;
     const std::string why = pending_reason_;
     const uint64_t n = attempts_.load(std::memory_order_relaxed) + 1;
@@ -140,7 +142,6 @@ void Healer::retry_loop() {
       // A write may have resumed meanwhile (resume_now) and said so.
       if (pending_) spdlog::info("store {}: writes resumed after {} (attempt {})", path_, why, n);
       pending_ = false;
-      backoff = first_backoff_;
     } else {
       backoff = std::min(backoff * 2, max_backoff_);
       spdlog::warn("store {}: resume after {} failed (attempt {}): {}; next try in {} ms", path_,

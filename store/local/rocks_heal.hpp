@@ -14,12 +14,11 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 
+#include "store/background_loop.hpp"
 #include "store/result.hpp"
 
 namespace gcfs {
@@ -59,7 +58,7 @@ class Healer {
   uint64_t read_only_refusals() const { return refusals_.load(std::memory_order_relaxed); }
 
  private:
-  void retry_loop();
+  void retry();
   // db->Resume(), one at a time; Aborted once stopping. With reuse_recent,
   // an attempt younger than kResumeInterval answers instead.
   rocksdb::Status attempt_resume(bool reuse_recent);
@@ -70,19 +69,19 @@ class Healer {
   std::atomic<bool> read_only_{false};
   std::atomic<uint64_t> attempts_{0}, failures_{0}, refusals_{0};
 
-  mutable std::mutex mu_;  // guards everything below
-  std::condition_variable cv_;
+  mutable std::mutex mu_;  // guards everything below up to resume_mu_
   rocksdb::DB* db_ = nullptr;
   bool pending_ = false;  // a transient error waits for Resume()
   bool stopping_ = false;
   std::string pending_reason_;
   std::string read_only_reason_;
-  std::thread thread_;
 
   // One Resume() at a time; guards the two below. Taken before mu_, never after.
   std::mutex resume_mu_;
   std::chrono::steady_clock::time_point last_resume_{};
   rocksdb::Status last_status_;
+
+  BackgroundLoop loop_;  // last: stops before the state it uses goes
 };
 
 }  // namespace gcfs

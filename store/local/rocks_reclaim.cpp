@@ -1,4 +1,4 @@
-#include "store/rocks_reclaim.hpp"
+#include "store/local/rocks_reclaim.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -12,39 +12,22 @@ constexpr uint64_t kWorthReclaiming = uint64_t{4} << 20;
 }  // namespace
 
 SpaceReclaimer::SpaceReclaimer(Families families, Compact compact)
-    : families_(std::move(families)), compact_(std::move(compact)), thread_([this] { loop(); }) {}
+    : families_(std::move(families)),
+      compact_(std::move(compact)),
+      loop_("store: reclaiming deleted data", BackgroundLoop::kOnWake, [this] {
+        run();
+        // Coalesce: a burst of refused writes triggers one run every few seconds.
+        loop_.pause(std::chrono::seconds(2));
+      }) {
+  loop_.start(/*at_once=*/false);
+}
 
 SpaceReclaimer::~SpaceReclaimer() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
   cancel_ = true;
-  cv_.notify_all();
-  thread_.join();
+  loop_.stop();
 }
 
-void SpaceReclaimer::request() {
-  {
-    std::lock_guard lock(mu_);
-    requested_ = true;
-  }
-  cv_.notify_all();
-}
-
-void SpaceReclaimer::loop() {
-  std::unique_lock lock(mu_);
-  for (;;) {
-    cv_.wait(lock, [this] { return requested_ || stop_; });
-    if (stop_) return;
-    requested_ = false;
-    lock.unlock();
-    run();
-    lock.lock();
-    // Coalesce: a burst of refused writes triggers one run every few seconds.
-    cv_.wait_for(lock, std::chrono::seconds(2), [this] { return stop_; });
-  }
-}
+void SpaceReclaimer::request() { loop_.wake(); }
 
 void SpaceReclaimer::run() {
   for (const Family& f : families_()) {

@@ -8,13 +8,11 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
-#include <thread>
 #include <vector>
 
+#include "store/background_loop.hpp"
 #include "store/result.hpp"
 #include "store/types.hpp"
 
@@ -36,16 +34,11 @@ class SpaceReclaimer {
   void request();
 
  private:
-  void loop();
   void run();
   Families families_;
   Compact compact_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool requested_ = false;
-  bool stop_ = false;
-  std::atomic<bool> cancel_{false};  // set with stop_: ends a compaction early
-  std::thread thread_;
+  std::atomic<bool> cancel_{false};  // set at the destructor: ends a compaction early
+  BackgroundLoop loop_;              // last: stops before the state it uses goes
 };
 
 }  // namespace gcfs
