@@ -1,12 +1,12 @@
 // Chunk codec: see chunk.hpp. LZ4 runs once here at write time; the column
 // families do no compression of their own.
-#include "store/chunk.hpp"
+#include "store/codec/chunk.hpp"
 
 #include <fmt/format.h>
 #include <lz4.h>
 #include <xxhash.h>
 
-#include "store/keys.hpp"
+#include "store/codec/bytes.hpp"
 
 namespace gcfs {
 
@@ -21,12 +21,12 @@ Error corrupt(Ino ino, uint64_t idx, std::string_view why) {
 std::string encode_chunk(Ino ino, uint64_t idx, std::string_view raw) {
   std::string out;
   out.reserve(kChunkHeaderSize + raw.size());
-  keys::put_u32be(out, kChunkMagic);
+  bytes::put_u32be(out, kChunkMagic);
   out.push_back(static_cast<char>(kChunkRaw));
-  keys::put_u64be(out, ino);
-  keys::put_u64be(out, idx);
-  keys::put_u32be(out, static_cast<uint32_t>(raw.size()));
-  keys::put_u64be(out, XXH3_64bits(raw.data(), raw.size()));
+  bytes::put_u64be(out, ino);
+  bytes::put_u64be(out, idx);
+  bytes::put_u32be(out, static_cast<uint32_t>(raw.size()));
+  bytes::put_u64be(out, XXH3_64bits(raw.data(), raw.size()));
 
   // Worth keeping compressed only if it saves at least 1/32 of the bytes.
   if (raw.size() >= 32 && raw.size() <= LZ4_MAX_INPUT_SIZE) {
@@ -48,18 +48,18 @@ std::string encode_chunk(Ino ino, uint64_t idx, std::string_view raw) {
 
 Result<uint32_t> chunk_raw_len(std::string_view value) {
   if (value.size() < kChunkHeaderSize) return Error(Errc::corrupt, "chunk header truncated");
-  return keys::get_u32be(value.data() + 21);
+  return bytes::get_u32be(value.data() + 21);
 }
 
 Result<std::string> decode_chunk(std::string_view value, Ino ino, uint64_t idx, uint32_t max_raw) {
   if (value.size() < kChunkHeaderSize) return corrupt(ino, idx, "header truncated");
   const char* h = value.data();
-  if (keys::get_u32be(h) != kChunkMagic) return corrupt(ino, idx, "bad magic");
+  if (bytes::get_u32be(h) != kChunkMagic) return corrupt(ino, idx, "bad magic");
   const auto flags = static_cast<uint8_t>(h[4]);
-  const uint64_t got_ino = keys::get_u64be(h + 5);
-  const uint64_t got_idx = keys::get_u64be(h + 13);
-  const uint32_t raw_len = keys::get_u32be(h + 21);
-  const uint64_t sum = keys::get_u64be(h + 25);
+  const uint64_t got_ino = bytes::get_u64be(h + 5);
+  const uint64_t got_idx = bytes::get_u64be(h + 13);
+  const uint32_t raw_len = bytes::get_u32be(h + 21);
+  const uint64_t sum = bytes::get_u64be(h + 25);
   if (got_ino != ino || got_idx != idx) {
     return corrupt(ino, idx, fmt::format("belongs to chunk {} of inode {}", got_idx, got_ino));
   }

@@ -10,20 +10,20 @@
 #include <string>
 #include <string_view>
 
+#include "store/codec/bytes.hpp"
 #include "store/types.hpp"
 
 namespace gcfs::keys {
 
-// ---- byte helpers ---------------------------------------------------------
-void put_u32be(std::string& out, uint32_t v);
-void put_u64be(std::string& out, uint64_t v);
-void put_u64le(std::string& out, uint64_t v);
-void put_u32le(std::string& out, uint32_t v);
-// The caller guarantees 4 / 8 readable bytes at `p`.
-uint32_t get_u32be(const char* p);
-uint64_t get_u64be(const char* p);
-uint64_t get_u64le(const char* p);
-uint32_t get_u32le(const char* p);
+// ---- byte helpers (store/codec/bytes.hpp) -----------------------------------
+using bytes::get_u32be;
+using bytes::get_u32le;
+using bytes::get_u64be;
+using bytes::get_u64le;
+using bytes::put_u32be;
+using bytes::put_u32le;
+using bytes::put_u64be;
+using bytes::put_u64le;
 
 // Stable readdir offset of a name: (XXH3_64(name) >> 2) + 3, so cookies are
 // >= 3 (0..2 are left for the start, "." and "..") and fit in 63 bits.
@@ -34,7 +34,10 @@ inline constexpr std::string_view kNextNs = "next_ns";
 inline constexpr std::string_view kFormat = "format";
 std::string ns_by_name(std::string_view name);  // 'n' + name -> id (u32 BE)
 std::string ns_by_id(NsId id);                  // 'i' + id (u32 BE) -> name
+inline constexpr char kNsByNameTag = 'n';
 inline constexpr char kNsByIdTag = 'i';
+// The snapshot registry: 's' + name -> snapshot record (snapshot_record.hpp).
+inline constexpr char kSnapshotTag = 's';
 // Column family name of a namespace, and its inverse (nullopt if not one).
 std::string family_name(NsId id);
 std::optional<NsId> parse_family_name(std::string_view family);

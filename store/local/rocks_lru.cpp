@@ -10,28 +10,17 @@
 
 #include <map>
 
-#include "store/keys.hpp"
-#include "store/rocks_store.hpp"
+#include "store/local/keys.hpp"
+#include "store/local/rocks_store.hpp"
 
 namespace gcfs {
 
 namespace {
 
-constexpr char kLruTag = 'L';
-constexpr char kUseTag = 'U';
-
-std::string lru_key(int64_t time_ns, Ino ino) {
-  std::string k(1, kLruTag);
-  keys::put_u64be(k, static_cast<uint64_t>(std::max<int64_t>(time_ns, 0)));
-  keys::put_u64be(k, ino);
-  return k;
-}
-
-std::string use_key(Ino ino) {
-  std::string k(1, kUseTag);
-  keys::put_u64be(k, ino);
-  return k;
-}
+using keys::kLruTag;
+// The keys of the index: keys.hpp.
+std::string lru_key(int64_t time_ns, Ino ino) { return keys::lru(time_ns, ino); }
+std::string use_key(Ino ino) { return keys::use(ino); }
 
 std::string lru_value(Ino parent, std::string_view name) {
   std::string v;

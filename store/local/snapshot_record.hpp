@@ -7,11 +7,12 @@
 #include <string>
 #include <string_view>
 
+#include "store/local/keys.hpp"
 #include "store/snapshots.hpp"
 
 namespace gcfs {
 
-inline constexpr char kSnapshotTag = 's';
+using keys::kSnapshotTag;
 std::string snapshot_key(std::string_view name);
 std::string encode_snapshot_record(const SnapshotInfo& info);
 // nullopt for a garbled value; `name` is taken from the key.
