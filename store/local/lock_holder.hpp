@@ -13,26 +13,13 @@
 #include <optional>
 #include <string>
 
+#include "store/store.hpp"
+
 namespace gcfs {
-
-// The name (comm) a gocachefs daemon gives its main thread once its session
-// has ended: from then on it only commits, flushes and closes the store.
-inline constexpr const char* kGoingAwayName = "gocachefs-stop";
-// A serving (or starting) daemon's name.
-inline constexpr const char* kDaemonName = "gocachefs";
-
-struct LockHolder {
-  pid_t pid = 0;         // 0: in another pid namespace (nothing more is known)
-  std::string comm;      // the holder's name, /proc/PID/comm
-  bool exiting = false;  // killed or exiting: its threads are being torn down
-};
 
 // The current holder of the store's lock (this process included); nullopt
 // if nobody holds it or there is no LOCK file.
 std::optional<LockHolder> store_lock_holder(const std::string& store_dir);
-
-// Renames the calling (main) thread kGoingAwayName: see store_lock_holder.
-void mark_going_away();
 
 // A holder that will release the lock by itself soon: a gocachefs that marked
 // itself going away, or one that is exiting (SIGKILL, crash).

@@ -4,8 +4,8 @@
 #include <spdlog/spdlog.h>
 #include <sys/statvfs.h>
 
-#include "store/keys.hpp"
-#include "store/rocks_store.hpp"
+#include "store/local/keys.hpp"
+#include "store/local/rocks_store.hpp"
 
 namespace gcfs {
 
@@ -199,6 +199,17 @@ Status Txn::write(std::string_view what) {
   }
   deltas.add_to(batch_, ns_.cf);
   return store_.write_batch(batch_, what);
+}
+
+// One record of a family as stored (the LRU index reads `U` records so).
+Result<std::optional<std::string>> RocksStore::get_raw(NsId id, std::string_view key) {
+  auto state = ns_state(id);
+  if (!state) return state.status();
+  std::string v;
+  auto s = db_->Get(rocksdb::ReadOptions(), (*state)->cf, key, &v);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return map_error(s, "raw read");
+  return std::optional<std::string>(std::move(v));
 }
 
 }  // namespace gcfs

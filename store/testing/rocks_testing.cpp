@@ -1,8 +1,8 @@
 // Test hooks of store/testing.hpp.
 #include <fmt/format.h>
 
-#include "store/rocks_store.hpp"
-#include "store/testing.hpp"
+#include "store/local/rocks_store.hpp"
+#include "store/testing/testing.hpp"
 
 namespace gcfs {
 
@@ -12,16 +12,6 @@ Status RocksStore::put_raw(NsId id, std::string_view key, std::string_view value
   rocksdb::WriteBatch batch;
   batch.Put((*state)->cf, key, value);
   return write_batch(batch, "raw test write");
-}
-
-Result<std::optional<std::string>> RocksStore::get_raw(NsId id, std::string_view key) {
-  auto state = ns_state(id);
-  if (!state) return state.status();
-  std::string v;
-  auto s = db_->Get(rocksdb::ReadOptions(), (*state)->cf, key, &v);
-  if (s.IsNotFound()) return std::optional<std::string>();
-  if (!s.ok()) return map_error(s, "raw test read");
-  return std::optional<std::string>(std::move(v));
 }
 
 Status RocksStore::delete_raw(NsId id, std::string_view key) {
