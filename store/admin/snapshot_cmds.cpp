@@ -4,7 +4,7 @@
 
 #include <ctime>
 
-#include "tools/control/control.hpp"
+#include "store/admin/control.hpp"
 
 namespace gcfs::control {
 
@@ -51,7 +51,7 @@ Result<std::string> default_ns(Context& ctx, std::string ns) {
 }
 
 json swap(Context& ctx, const std::string& snap, const std::string& ns) {
-  auto r = swap_snapshot(ctx.store, snap, ns);
+  auto r = ctx.store.swap_snapshot(snap, ns);
   if (!r) return fail(r.error());
   if (ctx.hooks) ctx.hooks->namespace_replaced(ns, r->old_id, r->new_id);
   return ok({{"snapshot", snap}, {"ns", ns}, {"old_content", r->auto_snapshot}});
@@ -61,17 +61,17 @@ json restore(Context& ctx, const std::string& file, const std::string& ns) {
   if (!valid_namespace_name(ns)) return fail(fmt::format("invalid namespace name '{}'", ns));
   if (!ctx.store.find_namespace(ns)) {
     // Nothing to replace: import straight as the namespace.
-    auto sum = import_archive(ctx.store, file, ns, true, ctx.progress);
+    auto sum = ctx.store.import_archive(file, ns, true, ctx.progress);
     if (!sum) return fail(sum.error());
     if (ctx.hooks) ctx.hooks->name_changed(ns);
     return ok({{"ns", ns}, {"archive", summary_json(*sum)}, {"old_content", nullptr}});
   }
   const std::string tmp = fmt::format("restore-{}-{}", ns.substr(0, 40), std::time(nullptr));
-  auto sum = import_archive(ctx.store, file, tmp, false, ctx.progress);
+  auto sum = ctx.store.import_archive(file, tmp, false, ctx.progress);
   if (!sum) return fail(sum.error());
   json reply = swap(ctx, tmp, ns);
   // The namespace holds its own hard-linked copy; the staging snapshot goes.
-  if (Status d = delete_snapshot(ctx.store, tmp); !d) {
+  if (Status d = ctx.store.delete_snapshot(tmp); !d) {
     // The restore stands (or failed for its own reason); the leftover only
     // takes space: say which one to delete.
     const std::string leftover = fmt::format(
@@ -96,23 +96,23 @@ json cmd_snapshot(Context& ctx, const std::string& cmd, const json& req) {
   if (cmd == "snapshot.create") {
     auto ns = default_ns(ctx, str(req, "ns"));
     if (!ns) return fail(ns.error());
-    auto s = create_snapshot(ctx.store, name, *ns);
+    auto s = ctx.store.create_snapshot(name, *ns);
     if (!s) return fail(s.error());
     return ok(info_json(*s));
   }
   if (cmd == "snapshot.list") {
-    auto list = list_snapshots(ctx.store);
+    auto list = ctx.store.list_snapshots();
     if (!list) return fail(list.error());
     json out = json::array();
     for (const auto& s : *list) out.push_back(info_json(s));
     return ok({{"snapshots", out}});
   }
   if (cmd == "snapshot.delete") {
-    if (auto s = delete_snapshot(ctx.store, name); !s) return fail(s.error());
+    if (auto s = ctx.store.delete_snapshot(name); !s) return fail(s.error());
     return ok({{"name", name}});
   }
   if (cmd == "snapshot.export") {
-    auto sum = export_snapshot(ctx.store, name, str(req, "file"), ctx.progress);
+    auto sum = ctx.store.export_snapshot(name, str(req, "file"), ctx.progress);
     if (!sum) return fail(sum.error());
     json j = summary_json(*sum);
     j["file"] = str(req, "file");
@@ -121,7 +121,7 @@ json cmd_snapshot(Context& ctx, const std::string& cmd, const json& req) {
   if (cmd == "snapshot.import") {
     const bool as_ns = !str(req, "as").empty();
     const std::string target = as_ns ? str(req, "as") : name;
-    auto sum = import_archive(ctx.store, str(req, "file"), target, as_ns, ctx.progress);
+    auto sum = ctx.store.import_archive(str(req, "file"), target, as_ns, ctx.progress);
     if (!sum) return fail(sum.error());
     if (as_ns && ctx.hooks) ctx.hooks->name_changed(target);
     json j = summary_json(*sum);

@@ -9,11 +9,10 @@
 #include <cstdio>
 #include <cstring>
 
-#include "store/archive_format.hpp"
-#include "store/keys.hpp"
-#include "store/rocks_store.hpp"
+#include "store/archive/archive.hpp"
+#include "store/codec/bytes.hpp"
 
-namespace gcfs {
+namespace gcfs::archive {
 
 namespace {
 
@@ -65,69 +64,45 @@ class OutFile {
 
 }  // namespace
 
-Result<ArchiveSummary> RocksStore::export_snapshot(std::string_view name, const std::string& path,
-                                                   const Progress& progress) {
-  SnapshotInfo info;
-  auto state = snapshot_state(name, &info);
-  if (!state) return state.status();
-  auto counters = read_counters(**state);
-  if (!counters) return counters.status();
-
-  archive::Header h;
-  h.chunk_size = chunk_size_;
-  h.created = info.created;
-  h.logical = counters->logical_bytes;
-  h.stored = counters->stored_bytes;
-  h.files = counters->files;
-  h.ns = info.source_ns;
-  h.go_version = info.go_version;
-
+Result<ArchiveSummary> write(Header h, const std::string& path, const RecordSource& records,
+                             const Progress& progress) {
   OutFile out(path + ".tmp");
   if (auto s = out.open(); !s) return s;
-  if (auto s = out.write(archive::encode_header(h)); !s) return s;
+  if (auto s = out.write(encode_header(h)); !s) return s;
 
-  SnapshotGuard snap(db_);
-  rocksdb::ReadOptions ro;
-  ro.snapshot = snap.get();
-  ro.fill_cache = false;  // one pass over everything: do not evict the hot set
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, (*state)->cf));
-  archive::Trailer t;
+  Trailer t;
   std::string raw, checks;
-  uint32_t records = 0;
+  uint32_t count = 0;
   auto flush = [&]() -> Status {
-    if (records == 0) return Status::ok();
+    if (count == 0) return Status::ok();
     uint64_t check = 0;
-    if (auto s = out.write(archive::encode_part(t.parts, raw, records, &check)); !s) return s;
-    keys::put_u64be(checks, check);
+    if (auto s = out.write(encode_part(t.parts, raw, count, &check)); !s) return s;
+    bytes::put_u64be(checks, check);
     ++t.parts;
-    t.entries += records;
+    t.entries += count;
     t.raw_bytes += raw.size();
     raw.clear();
-    records = 0;
+    count = 0;
     if (progress) progress(t.raw_bytes, h.stored);
     return Status::ok();
   };
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    const auto key = it->key().ToStringView();
-    const auto value = it->value().ToStringView();
+  GCFS_TRY(records([&](std::string_view key, std::string_view value) -> Status {
     const size_t size = 6 + key.size() + value.size();
-    if (size > archive::kMaxPartRaw || key.size() > 0xffff) {
+    if (size > kMaxPartRaw || key.size() > 0xffff) {
       return Error(Errc::not_supported, "a record does not fit an archive part");
     }
-    if (raw.size() + size > archive::kMaxPartRaw) {
-      if (auto s = flush(); !s) return s;
-    }
-    archive::append_record(raw, key, value);
-    ++records;
-  }
-  if (!it->status().ok()) return map_error(it->status(), "reading the snapshot");
-  if (auto s = flush(); !s) return s;
+    if (raw.size() + size > kMaxPartRaw) GCFS_TRY(flush());
+    append_record(raw, key, value);
+    ++count;
+    return Status::ok();
+  }));
+  GCFS_TRY(flush());
   t.parts_check = XXH3_64bits(checks.data(), checks.size());
-  if (auto s = out.write(archive::encode_trailer(t)); !s) return s;
+  GCFS_TRY(out.write(encode_trailer(t)));
   h.entries = t.entries;
-  if (auto s = out.rewrite_head(archive::encode_header(h)); !s) return s;
+  GCFS_TRY(out.rewrite_head(encode_header(h)));
   const uint64_t size = out.written();
-  if (auto s = out.commit(path); !s) return s;
+  GCFS_TRY(out.commit(path));
 
   ArchiveSummary sum;
   sum.ns = h.ns;
@@ -142,4 +117,4 @@ Result<ArchiveSummary> RocksStore::export_snapshot(std::string_view name, const 
   return sum;
 }
 
-}  // namespace gcfs
+}  // namespace gcfs::archive

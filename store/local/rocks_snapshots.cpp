@@ -10,16 +10,11 @@
 #include <ctime>
 #include <filesystem>
 
-#include "store/keys.hpp"
-#include "store/rocks_store.hpp"
-#include "store/snapshot_record.hpp"
+#include "store/local/keys.hpp"
+#include "store/local/rocks_store.hpp"
+#include "store/local/snapshot_record.hpp"
 
 namespace gcfs {
-
-namespace {
-RocksStore* rocks(Store& s) { return dynamic_cast<RocksStore*>(&s); }
-Error not_rocks() { return Error(Errc::not_supported, "not a RocksDB store"); }
-}  // namespace
 
 // ---- opening ------------------------------------------------------------------
 
@@ -83,17 +78,30 @@ Status RocksStore::finish_snapshots() {
 // ---- helpers --------------------------------------------------------------------
 
 Result<rocksdb::ColumnFamilyHandle*> RocksStore::clone_family(rocksdb::ColumnFamilyHandle* from,
-                                                              const std::string& to_name) {
+                                                              const std::string& to_name,
+                                                              std::mutex* ns_mu) {
   namespace fs = std::filesystem;
   const fs::path dir = fs::path(opts_.path) / (".export-" + to_name);
   std::error_code ec;
   fs::remove_all(dir, ec);  // a leftover of a crash
+  if (ns_mu != nullptr) {
+    // The memtable's bulk goes to SST files while writers carry on; the
+    // export under the lock then flushes only what came meanwhile.
+    rocksdb::FlushOptions fo;
+    fo.allow_write_stall = true;
+    if (auto f = db_->Flush(fo, from); !f.ok()) return map_error(f, "flushing before a snapshot");
+  }
   rocksdb::Checkpoint* cp = nullptr;
   auto s = rocksdb::Checkpoint::Create(db_, &cp);
   if (!s.ok()) return map_error(s, "creating a checkpoint");
   std::unique_ptr<rocksdb::Checkpoint> cp_guard(cp);
   rocksdb::ExportImportFilesMetaData* meta = nullptr;
-  s = cp->ExportColumnFamily(from, dir.string(), &meta);
+  {
+    // No mutation half-way through the export: the capture is one committed state.
+    std::unique_lock<std::mutex> lock;
+    if (ns_mu != nullptr) lock = std::unique_lock(*ns_mu);
+    s = cp->ExportColumnFamily(from, dir.string(), &meta);
+  }
   std::unique_ptr<rocksdb::ExportImportFilesMetaData> meta_guard(meta);
   if (!s.ok()) {
     fs::remove_all(dir, ec);
@@ -106,6 +114,19 @@ Result<rocksdb::ColumnFamilyHandle*> RocksStore::clone_family(rocksdb::ColumnFam
   fs::remove_all(dir, ec);
   if (!s.ok()) return map_error(s, "importing a column family");
   return h;
+}
+
+Result<NsId> RocksStore::reserve_id() {
+  std::lock_guard admin(admin_mu_);
+  if (next_ns_ > kMaxNsId) return Error(Errc::no_space, "ids exhausted");
+  const NsId id = next_ns_;
+  rocksdb::WriteBatch b;
+  std::string next;
+  keys::put_u64be(next, id + 1);
+  b.Put(default_cf_, keys::kNextNs, next);
+  GCFS_TRY(write_batch(b, "reserving an id"));
+  next_ns_ = id + 1;
+  return id;
 }
 
 Result<std::shared_ptr<NsState>> RocksStore::snapshot_state(std::string_view name,
@@ -144,26 +165,21 @@ Result<SnapshotInfo> RocksStore::create_snapshot(std::string_view name, std::str
   if (!valid_namespace_name(name)) {
     return Error(Errc::invalid, fmt::format("invalid snapshot name '{}'", name));
   }
-  if (auto s = check_writable(); !s) return s;
-  std::lock_guard admin(admin_mu_);
-  if (snapshot_state(name, nullptr)) {
-    return Error(Errc::exists, fmt::format("snapshot {} exists", name));
-  }
-  auto info = find_namespace(ns_name);
-  if (!info) return info.status();
-  auto state = ns_state(info->id);
-  if (!state) return state.status();
-  if (next_ns_ > kMaxNsId) return Error(Errc::no_space, "ids exhausted");
-  const NsId id = next_ns_;
+  GCFS_TRY(check_writable());
+  auto exists = [&]() -> Status {
+    if (snapshot_state(name, nullptr)) {
+      return Error(Errc::exists, fmt::format("snapshot {} exists", name));
+    }
+    return Status::ok();
+  };
+  GCFS_TRY(exists());
+  GCFS_TRY_ASSIGN(NsInfo info, find_namespace(ns_name));
+  GCFS_TRY_ASSIGN(auto state, ns_state(info.id));
+  GCFS_TRY_ASSIGN(const NsId id, reserve_id());
 
-  rocksdb::ColumnFamilyHandle* cf = nullptr;
-  {
-    // No mutation half-way through the flush: the capture is one committed state.
-    std::lock_guard ns_lock((*state)->mu);
-    auto c = clone_family((*state)->cf, snapshot_family_name(id));
-    if (!c) return c.error();
-    cf = *c;
-  }
+  // No lock but the namespace's, and that only for the export (clone_family).
+  GCFS_TRY_ASSIGN(rocksdb::ColumnFamilyHandle * cf,
+                  clone_family(state->cf, snapshot_family_name(id), &state->mu));
   auto snap = std::make_shared<NsState>(db_, id, cf);
   SnapshotInfo si;
   si.name = name;
@@ -173,14 +189,13 @@ Result<SnapshotInfo> RocksStore::create_snapshot(std::string_view name, std::str
   if (looks_like_go_version(ns_name)) si.go_version = ns_name;
   rocksdb::WriteBatch batch;
   batch.Put(default_cf_, snapshot_key(name), encode_snapshot_record(si));
-  std::string next;
-  keys::put_u64be(next, id + 1);
-  batch.Put(default_cf_, keys::kNextNs, next);
-  if (auto w = write_batch(batch, "registering a snapshot"); !w) {
+  std::lock_guard admin(admin_mu_);
+  Status w = exists();  // a snapshot of the same name made meanwhile
+  if (w) w = write_batch(batch, "registering a snapshot");
+  if (!w) {
     if (auto d = db_->DropColumnFamily(cf); !d.ok()) spdlog::warn("{}", d.ToString());
-    return w;
+    return w.error();
   }
-  next_ns_ = id + 1;
   if (auto st = read_counters(*snap)) si.stats = *st;
   std::unique_lock lock(map_mu_);
   snaps_.emplace(si.name, SnapEntry{si, std::move(snap)});
@@ -230,39 +245,6 @@ Status RocksStore::delete_snapshot(std::string_view name) {
   auto by = by_id_.find(info.id);
   if (by != by_id_.end() && by->second.get() == &ns) by_id_.erase(by);
   return Status::ok();
-}
-
-// ---- Store-facing free functions ----------------------------------------------------
-
-Result<SnapshotInfo> create_snapshot(Store& s, std::string_view name, std::string_view ns) {
-  if (auto* r = rocks(s)) return r->create_snapshot(name, ns);
-  return not_rocks();
-}
-Result<std::vector<SnapshotInfo>> list_snapshots(Store& s) {
-  if (auto* r = rocks(s)) return r->list_snapshots();
-  return not_rocks();
-}
-Result<SnapshotInfo> find_snapshot(Store& s, std::string_view name) {
-  if (auto* r = rocks(s)) return r->find_snapshot(name);
-  return not_rocks();
-}
-Status delete_snapshot(Store& s, std::string_view name) {
-  if (auto* r = rocks(s)) return r->delete_snapshot(name);
-  return not_rocks();
-}
-Result<SwapResult> swap_snapshot(Store& s, std::string_view snap, std::string_view ns) {
-  if (auto* r = rocks(s)) return r->swap_snapshot(snap, ns);
-  return not_rocks();
-}
-Result<ArchiveSummary> export_snapshot(Store& s, std::string_view name, const std::string& path,
-                                       const Progress& progress) {
-  if (auto* r = rocks(s)) return r->export_snapshot(name, path, progress);
-  return not_rocks();
-}
-Result<ArchiveSummary> import_archive(Store& s, const std::string& path, std::string_view as_name,
-                                      bool as_namespace, const Progress& progress) {
-  if (auto* r = rocks(s)) return r->import_archive(path, as_name, as_namespace, progress);
-  return not_rocks();
 }
 
 }  // namespace gcfs

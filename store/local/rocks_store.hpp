@@ -1,9 +1,12 @@
 // RocksDB implementation of Store. Private to store/: only store.hpp (and
 // testing.hpp for tests) are seen by other directories.
 //
-// Lock order: admin_mu_ (namespace create/drop/rename) -> NsState::mu
-// (mutations of one namespace) -> map_mu_ (the id/name maps). Reads take no
-// lock beyond a brief shared map_mu_ to find their namespace.
+// Lock order: admin_mu_ (namespace create/drop/rename, registry changes) ->
+// NsState::mu (mutations of one namespace) -> map_mu_ (the id/name maps);
+// compact_mu_ is taken alone. Reads take no lock beyond a brief shared
+// map_mu_ to find their namespace. NsState::mu is held across a commit's
+// write and a snapshot's export, never across a flush of the whole
+// memtable (docs/design.md, "Lock order").
 #pragma once
 
 #include <rocksdb/cache.h>
@@ -20,10 +23,10 @@
 #include <string>
 #include <vector>
 
-#include "store/inode_record.hpp"
-#include "store/keys.hpp"
-#include "store/rocks_heal.hpp"
-#include "store/rocks_reclaim.hpp"
+#include "store/local/inode_record.hpp"
+#include "store/local/keys.hpp"
+#include "store/local/rocks_heal.hpp"
+#include "store/local/rocks_reclaim.hpp"
 #include "store/snapshots.hpp"
 #include "store/store.hpp"
 
@@ -182,16 +185,16 @@ class RocksStore final : public Store {
   Result<std::map<std::string, std::string>> dump_raw(NsId ns);
 
   // Snapshots and archives (store/snapshots.hpp): rocks_snapshots.cpp,
-  // rocks_swap.cpp, archive_export.cpp, archive_import.cpp.
-  Result<SnapshotInfo> create_snapshot(std::string_view name, std::string_view ns);
-  Result<std::vector<SnapshotInfo>> list_snapshots();
-  Result<SnapshotInfo> find_snapshot(std::string_view name);
-  Status delete_snapshot(std::string_view name);
-  Result<SwapResult> swap_snapshot(std::string_view snap, std::string_view ns);
+  // rocks_swap.cpp, rocks_archive.cpp (with store/archive/).
+  Result<SnapshotInfo> create_snapshot(std::string_view name, std::string_view ns) override;
+  Result<std::vector<SnapshotInfo>> list_snapshots() override;
+  Result<SnapshotInfo> find_snapshot(std::string_view name) override;
+  Status delete_snapshot(std::string_view name) override;
+  Result<SwapResult> swap_snapshot(std::string_view snap, std::string_view ns) override;
   Result<ArchiveSummary> export_snapshot(std::string_view name, const std::string& path,
-                                         const Progress& progress);
+                                         const Progress& progress) override;
   Result<ArchiveSummary> import_archive(const std::string& path, std::string_view as_name,
-                                        bool as_namespace, const Progress& progress);
+                                        bool as_namespace, const Progress& progress) override;
 
  private:
   friend class Txn;
@@ -256,9 +259,15 @@ class RocksStore final : public Store {
   Status load_snapshot_registry();                                         // before load_namespaces
   bool adopt_relabelled_family(NsId id, std::shared_ptr<NsState>& state);  // load_namespaces
   Status finish_snapshots();                                               // after it
-  // Hard-links family `from` into a new family `to_name` (export + import).
+  // Hard-links family `from` into a new family `to_name`: export (a flush of
+  // what the memtable holds, then hard links), then import. With `ns_mu`,
+  // only the export runs under it, after a first flush without it: the
+  // capture is one committed state, and writers wait for the small part.
   Result<rocksdb::ColumnFamilyHandle*> clone_family(rocksdb::ColumnFamilyHandle* from,
-                                                    const std::string& to_name);
+                                                    const std::string& to_name,
+                                                    std::mutex* ns_mu = nullptr);
+  // A new id, persisted (never reused even if what it was for fails).
+  Result<NsId> reserve_id();
   Result<std::shared_ptr<NsState>> snapshot_state(std::string_view name, SnapshotInfo* info);
   void purge_orphans_quietly(NsId id);
   // rocks_space.cpp
@@ -281,8 +290,10 @@ class RocksStore final : public Store {
   // Outlives db_: the destructor closes the database before members go.
   std::unique_ptr<Healer> healer_;
 
-  std::mutex admin_mu_;  // serializes namespace create/drop/rename
-  NsId next_ns_ = 1;     // guarded by admin_mu_
+  // Serializes namespace create/drop/rename and registry changes; never held
+  // across a family's flush or clone (those run before it is taken).
+  std::mutex admin_mu_;
+  NsId next_ns_ = 1;  // guarded by admin_mu_
 
   std::shared_mutex map_mu_;
   std::map<NsId, std::shared_ptr<NsState>> by_id_;    // guarded by map_mu_
