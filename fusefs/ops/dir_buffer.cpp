@@ -1,4 +1,4 @@
-#include "fusefs/dir_buffer.hpp"
+#include "fusefs/ops/dir_buffer.hpp"
 
 #include <sys/stat.h>
 
@@ -7,18 +7,20 @@
 namespace gcfs::fusefs {
 
 DirBuffer::DirBuffer(fuse_req_t req, Filesystem& fs, size_t size, bool plus)
-    : req_(req), fs_(fs), plus_(plus), buf_(size, '\0') {}
+    : req_(req), fs_(fs), plus_(plus) {
+  out_.buf.assign(size, '\0');
+}
 
 bool DirBuffer::add_raw(std::string_view name, const struct stat& st, uint64_t next_off,
                         const fuse_entry_param* e) {
   std::string n(name);
-  size_t rest = buf_.size() - used_;
-  size_t need = plus_ ? fuse_add_direntry_plus(req_, buf_.data() + used_, rest, n.c_str(), e,
-                                               static_cast<off_t>(next_off))
-                      : fuse_add_direntry(req_, buf_.data() + used_, rest, n.c_str(), &st,
-                                          static_cast<off_t>(next_off));
+  size_t rest = out_.buf.size() - out_.used;
+  char* at = out_.buf.data() + out_.used;
+  size_t need =
+      plus_ ? fuse_add_direntry_plus(req_, at, rest, n.c_str(), e, static_cast<off_t>(next_off))
+            : fuse_add_direntry(req_, at, rest, n.c_str(), &st, static_cast<off_t>(next_off));
   if (need > rest) return false;
-  used_ += need;
+  out_.used += need;
   return true;
 }
 
@@ -51,9 +53,8 @@ bool DirBuffer::add(std::string_view name, NsId ns, const Attr& attr, uint64_t c
   fs_.fill_stat(ns, attr, &e.attr);
   if (!add_raw(name, e.attr, cookie, &e)) return false;
   fs_.nodes().ref(e.ino, NodeId{ns, attr.ino});
+  out_.refs.emplace_back(fs_, e.ino);
   return true;
 }
-
-void DirBuffer::reply() { fuse_reply_buf(req_, buf_.data(), used_); }
 
 }  // namespace gcfs::fusefs

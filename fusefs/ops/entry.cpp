@@ -1,5 +1,6 @@
 // Name and attribute operations: lookup, forget, getattr, setattr, and the
-// calls that create, remove or move names.
+// calls that create, remove or move names. Each returns what to reply
+// (dispatch.hpp replies).
 #include <linux/fs.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -9,32 +10,25 @@
 #include <mutex>
 #include <shared_mutex>
 
-#include "fusefs/filesystem.hpp"
-#include "fusefs/root_ops.hpp"
+#include "fusefs/ops/ops.hpp"
+#include "fusefs/ops/root.hpp"
 
 namespace gcfs::fusefs::ops {
 
 namespace {
 
-void reply_negative(fuse_req_t req, Filesystem& fs) {
-  fuse_entry_param e;
-  std::memset(&e, 0, sizeof(e));
-  e.entry_timeout = fs.options().cache_timeout;  // the kernel caches the miss
-  fuse_reply_entry(req, &e);
-}
-
 Timespec to_timespec(const struct timespec& ts) {
   return {ts.tv_sec, static_cast<uint32_t>(ts.tv_nsec)};
 }
 
-void make_node(fuse_req_t req, fuse_ino_t parent, const char* name, uint32_t mode,
-               const char* target = "") {
-  Filesystem& fs = fs_of(req);
-  if (fs.inos().is_virtual_root(parent)) return (void)fuse_reply_err(req, EPERM);
+Result<EntryOut> make_node(const Request& rq, fuse_ino_t parent, const char* name, uint32_t mode,
+                           const char* target = "") {
+  Filesystem& fs = rq.fs;
+  if (fs.inos().is_virtual_root(parent)) return Error(Errc::permission, "");
   NodeId p = fs.inos().from_fuse(parent);
-  auto attr = fs.store().mknode(p.ns, p.ino, name, mode, creds_of(req), now_timespec(), target);
-  if (!attr) return reply_err(req, attr.error());
-  reply_entry(req, fs, p.ns, *attr);
+  GCFS_TRY_ASSIGN(Attr attr,
+                  fs.store().mknode(p.ns, p.ino, name, mode, rq.creds(), now_timespec(), target));
+  return make_entry(fs, p.ns, attr);
 }
 
 SetAttr to_setattr(const struct stat* st, int to_set) {
@@ -58,174 +52,152 @@ SetAttr to_setattr(const struct stat* st, int to_set) {
 }
 
 // An entry of the content a swap replaced: cached briefly, see swap_grace.hpp.
-void reply_grace_entry(fuse_req_t req, Filesystem& fs, NsId ns, const Attr& attr) {
-  fuse_entry_param e;
-  fs.make_entry(ns, attr, &e);
-  e.entry_timeout = e.attr_timeout = 1.0;
-  if (fuse_reply_entry(req, &e) != 0) {
-    NodeId id;
-    fs.nodes().forget(e.ino, 1, &id);
-  }
+EntryOut grace_entry(Filesystem& fs, NsId ns, const Attr& attr) {
+  EntryOut out = make_entry(fs, ns, attr);
+  out.e.entry_timeout = out.e.attr_timeout = 1.0;
+  return out;
+}
+
+// Applies `sa` to a file being written: its uncommitted content becomes a
+// version only at the writer's close, never here. A size change joins that
+// content and an explicit mtime is kept for its commit; the rest applies to
+// the committed inode at once. Caller holds node.mu.
+Status apply_to_pending(Node& node, SetAttr& sa) {
+  if (!node.pending) return Status::ok();
+  Status s;
+  if (sa.size) s = node.pending->truncate(*sa.size);
+  if (s && sa.mtime) node.pending->set_mtime(*sa.mtime);
+  node.publish();
+  sa.size.reset();
+  return s;
 }
 
 }  // namespace
 
-void lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  Filesystem& fs = fs_of(req);
-  if (fs.inos().is_virtual_root(parent)) return root::lookup(req, fs, name);
+Result<EntryOut> lookup(const Request& rq, fuse_ino_t parent, const char* name) {
+  Filesystem& fs = rq.fs;
+  if (fs.inos().is_virtual_root(parent)) return root::lookup(fs, name);
   NodeId p = fs.inos().from_fuse(parent);
   const bool action = is_action_name(name);
-  fuse_entry_param e;
-  {
-    // From the store read until the kernel's reference is taken, no
-    // eviction: the entry found is still there when the kernel gets it.
-    std::shared_lock fence(fs.evict_fence());
-    auto attr = fs.store().lookup(p.ns, p.ino, name);
-    if (!attr) {
-      fence.unlock();
-      if (attr.code() != Errc::not_found) return reply_err(req, attr.error());
-      if (auto prev = fs.swap_grace().fallback(fs.store(), p.ns, p.ino, name)) {
-        return reply_grace_entry(req, fs, prev->first, prev->second);  // swap_grace.hpp
-      }
-      if (action) fs.activity().miss(p.ns);
-      return reply_negative(req, fs);
+  // From the store read until the kernel's reference is taken, no eviction:
+  // the entry found is still there when the kernel gets it.
+  std::shared_lock fence(fs.evict_fence());
+  auto attr = fs.store().lookup(p.ns, p.ino, name);
+  if (!attr) {
+    fence.unlock();
+    if (attr.code() != Errc::not_found) return attr.error();
+    if (auto prev = fs.swap_grace().fallback(fs.store(), p.ns, p.ino, name)) {
+      return grace_entry(fs, prev->first, prev->second);  // swap_grace.hpp
     }
-    fs.apply_pending(fs.inos().to_fuse(p.ns, attr->ino), *attr);
-    if (S_ISREG(attr->mode)) fs.uses().record(p.ns, attr->ino, p.ino, name, action);  // LRU
-    Node* node = fs.make_entry(p.ns, *attr, &e);
-    if (action) node->action.store(true, std::memory_order_relaxed);
+    if (action) fs.activity().miss(p.ns);
+    return negative_entry(fs);
   }
-  if (fuse_reply_entry(req, &e) != 0) {
-    // The kernel did not take the reference (interrupted request): give it back.
-    NodeId id;
-    if (fs.nodes().forget(e.ino, 1, &id)) fs.purge(id);
-  }
+  fs.apply_pending(fs.inos().to_fuse(p.ns, attr->ino), *attr);
+  if (S_ISREG(attr->mode)) fs.uses().record(p.ns, attr->ino, p.ino, name, action);  // LRU
+  return make_entry(fs, p.ns, *attr, action);
 }
 
-void forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
-  Filesystem& fs = fs_of(req);
-  NodeId id;
-  if (fs.nodes().forget(ino, nlookup, &id)) fs.purge(id);
-  fuse_reply_none(req);
+NoReply forget(const Request& rq, fuse_ino_t ino, uint64_t nlookup) {
+  rq.fs.forget(ino, nlookup);
+  return {};
 }
 
-void forget_multi(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
-  Filesystem& fs = fs_of(req);
-  for (size_t i = 0; i < count; ++i) {
-    NodeId id;
-    if (fs.nodes().forget(forgets[i].ino, forgets[i].nlookup, &id)) fs.purge(id);
-  }
-  fuse_reply_none(req);
+NoReply forget_multi(const Request& rq, size_t count, fuse_forget_data* forgets) {
+  for (size_t i = 0; i < count; ++i) rq.fs.forget(forgets[i].ino, forgets[i].nlookup);
+  return {};
 }
 
-void getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
-  Filesystem& fs = fs_of(req);
+Result<AttrOut> getattr(const Request& rq, fuse_ino_t ino, fuse_file_info*) {
+  Filesystem& fs = rq.fs;
   NodeId id = fs.inos().from_fuse(ino);
-  auto attr = fs.current_attr(ino, id);
-  if (!attr) return reply_err(req, attr.error());
-  if (S_ISREG(attr->mode)) fs.uses().record(id.ns, id.ino);
-  reply_attr(req, fs, id.ns, *attr);
+  GCFS_TRY_ASSIGN(Attr attr, fs.current_attr(ino, id));
+  if (S_ISREG(attr.mode)) fs.uses().record(id.ns, id.ino);
+  return make_attr(fs, id.ns, attr);
 }
 
-void setattr(fuse_req_t req, fuse_ino_t ino, struct stat* st, int to_set, fuse_file_info*) {
-  Filesystem& fs = fs_of(req);
-  if (fs.inos().is_virtual_root(ino)) return (void)fuse_reply_err(req, EPERM);
+Result<AttrOut> setattr(const Request& rq, fuse_ino_t ino, struct stat* st, int to_set,
+                        fuse_file_info*) {
+  Filesystem& fs = rq.fs;
+  if (fs.inos().is_virtual_root(ino)) return Error(Errc::permission, "");
   NodeId id = fs.inos().from_fuse(ino);
   SetAttr sa = to_setattr(st, to_set);
-  if (sa.size && *sa.size > fs.options().max_file_bytes) return (void)fuse_reply_err(req, EFBIG);
+  if (sa.size && *sa.size > fs.options().max_file_bytes) return Error(Errc::too_big, "");
   Node* node = fs.nodes().find(ino);
   std::unique_lock<std::mutex> lock;
   if (node && node->has_pending.load(std::memory_order_acquire)) {
-    // A file being written: its uncommitted content becomes a version only at
-    // the writer's close, never here. A size change joins that content and an
-    // explicit mtime is kept for its commit; the rest applies to the
-    // committed inode at once.
     lock = std::unique_lock(node->mu);
-    if (node->pending) {
-      Status s;
-      if (sa.size) s = node->pending->truncate(*sa.size);
-      if (s && sa.mtime) node->pending->set_mtime(*sa.mtime);
-      node->publish();
-      if (!s) return reply_err(req, s.error());
-      sa.size.reset();
-    }
+    GCFS_TRY(apply_to_pending(*node, sa));
   }
   auto attr = fs.store().setattr(id.ns, id.ino, sa);
   if (lock.owns_lock()) lock.unlock();
-  if (!attr) return reply_err(req, attr.error());
+  if (!attr) return attr.error();
   // The Go command marks a cache entry used by setting its mtime.
   if (sa.mtime && S_ISREG(attr->mode)) fs.uses().record_mtime(id.ns, id.ino, *sa.mtime);
   fs.apply_pending(ino, *attr);
-  reply_attr(req, fs, id.ns, *attr);
+  return make_attr(fs, id.ns, *attr);
 }
 
-void readlink(fuse_req_t req, fuse_ino_t ino) {
-  Filesystem& fs = fs_of(req);
-  NodeId id = fs.inos().from_fuse(ino);
-  auto target = fs.store().readlink(id.ns, id.ino);
-  if (!target) return reply_err(req, target.error());
-  fuse_reply_readlink(req, target->c_str());
+Result<std::string> readlink(const Request& rq, fuse_ino_t ino) {
+  NodeId id = rq.fs.inos().from_fuse(ino);
+  return rq.fs.store().readlink(id.ns, id.ino);
 }
 
-void mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t) {
+Result<EntryOut> mknod(const Request& rq, fuse_ino_t parent, const char* name, mode_t mode, dev_t) {
   // Only regular files: a build cache has no use for devices, fifos or sockets.
-  if (!S_ISREG(mode)) return (void)fuse_reply_err(req, EPERM);
-  make_node(req, parent, name, S_IFREG | (mode & 07777));
+  if (!S_ISREG(mode)) return Error(Errc::permission, "");
+  return make_node(rq, parent, name, S_IFREG | (mode & 07777));
 }
 
-void mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
-  Filesystem& fs = fs_of(req);
-  if (fs.inos().is_virtual_root(parent)) return root::mkdir(req, fs, name, mode);
-  make_node(req, parent, name, S_IFDIR | (mode & 07777));
+Result<EntryOut> mkdir(const Request& rq, fuse_ino_t parent, const char* name, mode_t mode) {
+  if (rq.fs.inos().is_virtual_root(parent)) return root::mkdir(rq, name, mode);
+  return make_node(rq, parent, name, S_IFDIR | (mode & 07777));
 }
 
-void symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name) {
-  make_node(req, parent, name, S_IFLNK | 0777, link);
+Result<EntryOut> symlink(const Request& rq, const char* link, fuse_ino_t parent, const char* name) {
+  return make_node(rq, parent, name, S_IFLNK | 0777, link);
 }
 
-void unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  Filesystem& fs = fs_of(req);
+Status unlink(const Request& rq, fuse_ino_t parent, const char* name) {
+  Filesystem& fs = rq.fs;
   if (fs.inos().is_virtual_root(parent)) {
-    return (void)fuse_reply_err(req, fs.store().find_namespace(name) ? EISDIR : ENOENT);
+    if (fs.store().find_namespace(name)) return Error(Errc::is_dir, "");
+    return Error(Errc::not_found, "");
   }
   NodeId p = fs.inos().from_fuse(parent);
-  auto ino = fs.store().unlink(p.ns, p.ino, name, now_timespec());
-  if (!ino) return reply_err(req, ino.error());
-  fs.orphaned(p.ns, *ino);
-  fuse_reply_err(req, 0);
+  GCFS_TRY_ASSIGN(Ino ino, fs.store().unlink(p.ns, p.ino, name, now_timespec()));
+  fs.orphaned(p.ns, ino);
+  return Status::ok();
 }
 
-void rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  Filesystem& fs = fs_of(req);
-  if (fs.inos().is_virtual_root(parent)) return root::rmdir(req, fs, name);
+Status rmdir(const Request& rq, fuse_ino_t parent, const char* name) {
+  Filesystem& fs = rq.fs;
+  if (fs.inos().is_virtual_root(parent)) return root::rmdir(fs, name);
   NodeId p = fs.inos().from_fuse(parent);
-  Status s = fs.store().rmdir(p.ns, p.ino, name, now_timespec());
-  if (!s) return reply_err(req, s.error());
-  fuse_reply_err(req, 0);
+  return fs.store().rmdir(p.ns, p.ino, name, now_timespec());
 }
 
-void rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
-            const char* newname, unsigned int flags) {
-  Filesystem& fs = fs_of(req);
-  if (flags & ~RENAME_NOREPLACE) return (void)fuse_reply_err(req, EINVAL);
+Status rename(const Request& rq, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
+              const char* newname, unsigned int flags) {
+  Filesystem& fs = rq.fs;
+  if (flags & ~RENAME_NOREPLACE) return Error(Errc::invalid, "");
   bool from_root = fs.inos().is_virtual_root(parent);
   bool to_root = fs.inos().is_virtual_root(newparent);
-  if (from_root && to_root) return root::rename(req, fs, name, newname, flags);
-  if (from_root || to_root) return (void)fuse_reply_err(req, EXDEV);
+  if (from_root && to_root) return root::rename(fs, name, newname, flags);
+  // Namespaces are separate trees, like separate filesystems.
+  if (from_root || to_root) return Error(Errc::cross_device, "");
   NodeId p = fs.inos().from_fuse(parent);
   NodeId np = fs.inos().from_fuse(newparent);
-  // Namespaces are separate trees, like separate filesystems.
-  if (p.ns != np.ns) return (void)fuse_reply_err(req, EXDEV);
-  auto replaced = fs.store().rename(p.ns, p.ino, name, np.ino, newname, flags, now_timespec());
-  if (!replaced) return reply_err(req, replaced.error());
-  if (*replaced) fs.orphaned(p.ns, **replaced);
-  fuse_reply_err(req, 0);
+  if (p.ns != np.ns) return Error(Errc::cross_device, "");
+  GCFS_TRY_ASSIGN(auto replaced,
+                  fs.store().rename(p.ns, p.ino, name, np.ino, newname, flags, now_timespec()));
+  if (replaced) fs.orphaned(p.ns, *replaced);
+  return Status::ok();
 }
 
-void link(fuse_req_t req, fuse_ino_t, fuse_ino_t, const char*) {
+Status link(const Request&, fuse_ino_t, fuse_ino_t, const char*) {
   // The Go command never links in its cache; refusing keeps nlink == 1 for
   // every file, which the orphan and eviction logic rely on.
-  fuse_reply_err(req, EPERM);
+  return Error(Errc::permission, "");
 }
 
 }  // namespace gcfs::fusefs::ops

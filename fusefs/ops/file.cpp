@@ -10,8 +10,7 @@
 #include <cstring>
 #include <vector>
 
-#include "fusefs/errno_map.hpp"
-#include "fusefs/filesystem.hpp"
+#include "fusefs/ops/ops.hpp"
 
 namespace gcfs::fusefs::ops {
 
@@ -30,19 +29,22 @@ FileHandle handle_of(const fuse_file_info* fi) { return FileHandle::unpack(fi->f
 // Caller holds node.mu.
 Status ensure_pending(Filesystem& fs, Node& node) {
   if (node.pending) return Status::ok();
-  auto pw = fs.store().begin_write(node.id.ns, node.id.ino);
-  if (!pw) return pw.status();
-  node.pending = std::move(*pw);
+  GCFS_TRY_ASSIGN(node.pending, fs.store().begin_write(node.id.ns, node.id.ino));
   node.publish();
   return Status::ok();
 }
 
 // Registers an open handle; with write access and O_TRUNC the truncation
 // becomes part of the pending content (atomic with what is written next).
-Result<FileHandle> open_handle(Filesystem& fs, fuse_ino_t fino, NodeId id, int flags) {
-  bool writable = is_writable(flags);
-  Node* node = fs.nodes().open(fino, id);
-  if (writable) {
+// Node::mu is released before the handle is given back on failure: the node
+// table's lock is never taken under a node's.
+Result<HandleRef> open_handle(Filesystem& fs, fuse_ino_t fino, NodeId id, int flags) {
+  const bool writable = is_writable(flags);
+  // Given back (NodeTable::close) if the open fails.
+  HandleRef handle(fs, FileHandle{fs.nodes().open(fino, id), false});
+  if (!writable) return handle;
+  Node* node = handle.handle().node;
+  {
     std::lock_guard lock(node->mu);
     ++node->writers;
     if (flags & O_TRUNC) {
@@ -51,13 +53,12 @@ Result<FileHandle> open_handle(Filesystem& fs, fuse_ino_t fino, NodeId id, int f
       node->publish();
       if (!s) {
         --node->writers;
-        NodeId ignored;
-        fs.nodes().close(node, &ignored);
-        return s.error();
+        return s.error();  // `handle` is closed after Node::mu is released
       }
     }
   }
-  return FileHandle{node, writable};
+  handle.commit();
+  return HandleRef(fs, FileHandle{node, true});
 }
 
 void set_open_flags(fuse_file_info* fi, FileHandle h) {
@@ -70,77 +71,43 @@ void set_open_flags(fuse_file_info* fi, FileHandle h) {
 
 thread_local std::vector<char> read_buffer;
 
-// Forgets the handle, committing what is pending if it was the file's last
-// writer, and frees the inode if it was unlinked and this was the last
-// reference.
-void release_handle(Filesystem& fs, fuse_file_info* fi) {
-  const FileHandle h = handle_of(fi);
-  Node* node = h.node;
-  if (h.writable) {
-    std::lock_guard lock(node->mu);
-    // RELEASE is asynchronous: it may arrive after the next open of the file
-    // and writes of a version not closed yet (a rewrite in place, then
-    // ftruncate). Those are no version of the file: another writer's close
-    // commits them, not this. (This handle's writes were committed at its
-    // FLUSH; a commit here only catches what that missed.)
-    if (node->writers == 1) {
-      if (Status s = fs.commit_locked(*node); !s) {
-        spdlog::error("commit at release of {}:{} failed, its new content is lost: {}", node->id.ns,
-                      node->id.ino, s.error().message());
-      }
-    }
-    if (--node->writers == 0) node->pending.reset();
-    node->publish();
-  }
-  NodeId id;
-  if (fs.nodes().close(node, &id)) fs.purge(id);
-}
-
 }  // namespace
 
-void create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi) {
-  Filesystem& fs = fs_of(req);
-  if (fs.inos().is_virtual_root(parent)) return (void)fuse_reply_err(req, EPERM);
+Result<CreateOut> create(const Request& rq, fuse_ino_t parent, const char* name, mode_t mode,
+                         fuse_file_info* fi) {
+  Filesystem& fs = rq.fs;
+  if (fs.inos().is_virtual_root(parent)) return Error(Errc::permission, "");
   NodeId p = fs.inos().from_fuse(parent);
-  auto attr =
-      fs.store().mknode(p.ns, p.ino, name, S_IFREG | (mode & 07777), creds_of(req), now_timespec());
-  if (!attr) return reply_err(req, attr.error());
-  fuse_ino_t fino = fs.inos().to_fuse(p.ns, attr->ino);
-  auto h = open_handle(fs, fino, NodeId{p.ns, attr->ino}, fi->flags & ~O_TRUNC);
-  if (!h) return reply_err(req, h.error());
-  set_open_flags(fi, *h);
-  fuse_entry_param e;
-  Node* node = fs.make_entry(p.ns, *attr, &e);
+  GCFS_TRY_ASSIGN(Attr attr, fs.store().mknode(p.ns, p.ino, name, S_IFREG | (mode & 07777),
+                                               rq.creds(), now_timespec()));
+  fuse_ino_t fino = fs.inos().to_fuse(p.ns, attr.ino);
+  GCFS_TRY_ASSIGN(HandleRef h, open_handle(fs, fino, NodeId{p.ns, attr.ino}, fi->flags & ~O_TRUNC));
+  set_open_flags(fi, h.handle());
   // A created action entry is one too: later reads through this cached
   // entry (no new lookup) are hits.
-  if (is_action_name(name)) node->action.store(true, std::memory_order_relaxed);
-  if (fuse_reply_create(req, &e, fi) != 0) {
-    NodeId id;
-    fs.nodes().forget(e.ino, 1, &id);
-    release_handle(fs, fi);
-  }
+  return CreateOut{make_entry(fs, p.ns, attr, is_action_name(name)), fi, std::move(h)};
 }
 
-void open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
-  Filesystem& fs = fs_of(req);
+Result<OpenOut> open(const Request& rq, fuse_ino_t ino, fuse_file_info* fi) {
+  Filesystem& fs = rq.fs;
   NodeId id = fs.inos().from_fuse(ino);
   if ((fi->flags & O_TRUNC) && !is_writable(fi->flags)) {
     SetAttr sa;
     sa.now = now_timespec();
     sa.size = 0;
-    if (auto a = fs.store().setattr(id.ns, id.ino, sa); !a) return reply_err(req, a.error());
+    GCFS_TRY(fs.store().setattr(id.ns, id.ino, sa));
   }
-  auto h = open_handle(fs, ino, id, fi->flags);
-  if (!h) return reply_err(req, h.error());
-  const bool action = h->node->action.load(std::memory_order_relaxed);
+  GCFS_TRY_ASSIGN(HandleRef h, open_handle(fs, ino, id, fi->flags));
+  const FileHandle fh = h.handle();
+  const bool action = fh.node->action.load(std::memory_order_relaxed);
   fs.uses().record(id.ns, id.ino, 0, {}, action);  // LRU, in memory
-  if (!h->writable && action) fs.activity().hit(id.ns);
-  set_open_flags(fi, *h);
-  if (fuse_reply_open(req, fi) != 0) release_handle(fs, fi);
+  if (!fh.writable && action) fs.activity().hit(id.ns);
+  set_open_flags(fi, fh);
+  return OpenOut{fi, std::move(h)};
 }
 
-void read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
-  Filesystem& fs = fs_of(req);
+Result<ReadOut> read(const Request& rq, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
+  Filesystem& fs = rq.fs;
   Node& node = *handle_of(fi).node;
   if (read_buffer.size() < size) read_buffer.resize(size);
   std::span<char> out(read_buffer.data(), size);
@@ -156,56 +123,46 @@ void read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi
   } else {
     n = fs.store().read(node.id.ns, node.id.ino, static_cast<uint64_t>(off), out);
   }
-  if (!n) return reply_err(req, n.error());
-  fuse_reply_buf(req, read_buffer.data(), *n);
+  if (!n) return n.error();
+  return ReadOut{read_buffer.data(), *n};
 }
 
-void write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t off,
-           fuse_file_info* fi) {
-  Filesystem& fs = fs_of(req);
+Result<size_t> write(const Request& rq, fuse_ino_t, const char* buf, size_t size, off_t off,
+                     fuse_file_info* fi) {
+  Filesystem& fs = rq.fs;
   Node& node = *handle_of(fi).node;
   // A file larger than the size limit could never stay: refuse it early.
   if (static_cast<uint64_t>(off) + size > fs.options().max_file_bytes) {
-    return (void)fuse_reply_err(req, EFBIG);
+    return Error(Errc::too_big, "");
   }
-  Status s;
+  std::lock_guard lock(node.mu);
+  Status s = ensure_pending(fs, node);
+  if (s) s = node.pending->write(static_cast<uint64_t>(off), std::string_view(buf, size));
+  if (s && node.pending->buffered_bytes() > kMaxBuffered) s = fs.commit_locked(node);
+  node.publish();
+  if (!s) return s.error();
+  return size;
+}
+
+Status flush(const Request& rq, fuse_ino_t, fuse_file_info* fi) {
+  Node& node = *handle_of(fi).node;
+  if (!node.has_pending.load(std::memory_order_acquire)) return Status::ok();
+  std::lock_guard lock(node.mu);
+  return rq.fs.commit_locked(node);
+}
+
+Status release(const Request& rq, fuse_ino_t, fuse_file_info* fi) {
+  rq.fs.close_handle(handle_of(fi));
+  return Status::ok();
+}
+
+Status fsync(const Request& rq, fuse_ino_t, int, fuse_file_info* fi) {
+  Node& node = *handle_of(fi).node;
   {
     std::lock_guard lock(node.mu);
-    s = ensure_pending(fs, node);
-    if (s) s = node.pending->write(static_cast<uint64_t>(off), std::string_view(buf, size));
-    if (s && node.pending->buffered_bytes() > kMaxBuffered) s = fs.commit_locked(node);
-    node.publish();
+    GCFS_TRY(rq.fs.commit_locked(node));
   }
-  if (!s) return reply_err(req, s.error());
-  fuse_reply_write(req, size);
-}
-
-void flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
-  Filesystem& fs = fs_of(req);
-  Node& node = *handle_of(fi).node;
-  Status s;
-  if (node.has_pending.load(std::memory_order_acquire)) {
-    std::lock_guard lock(node.mu);
-    s = fs.commit_locked(node);
-  }
-  fuse_reply_err(req, s ? 0 : to_errno(s.error()));
-}
-
-void release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
-  release_handle(fs_of(req), fi);
-  fuse_reply_err(req, 0);
-}
-
-void fsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info* fi) {
-  Filesystem& fs = fs_of(req);
-  Node& node = *handle_of(fi).node;
-  Status s;
-  {
-    std::lock_guard lock(node.mu);
-    s = fs.commit_locked(node);
-  }
-  if (s) s = fs.store().sync();
-  fuse_reply_err(req, s ? 0 : to_errno(s.error()));
+  return rq.fs.store().sync();
 }
 
 }  // namespace gcfs::fusefs::ops

@@ -1,13 +1,9 @@
-#include "fusefs/op_stats.hpp"
-
-#include <fuse_lowlevel.h>
+#include "fusefs/ops/op_stats.hpp"
 
 #include <atomic>
 #include <memory>
 #include <mutex>
 #include <vector>
-
-#include "fusefs/op_guard.hpp"
 
 namespace gcfs::fusefs {
 
@@ -67,13 +63,6 @@ Shard& local_shard() {
   return *lease.shard;
 }
 
-// What the current request's reply said (set by the fuse_reply wrappers).
-struct ReplyRecord {
-  int err = 0;
-  uint64_t bytes = 0;
-};
-thread_local ReplyRecord reply;
-
 size_t bucket_of(uint64_t ns) {
   const double s = static_cast<double>(ns) * 1e-9;
   size_t i = 0;
@@ -91,20 +80,18 @@ constexpr std::array<const char*, kOpCount> kOpNames = {
 
 const char* op_name(Op op) { return kOpNames[static_cast<size_t>(op)]; }
 
-void begin_op() { reply = ReplyRecord{}; }
-
-void end_op(Op op, uint64_t elapsed_ns) {
+void record_op(Op op, uint64_t elapsed_ns, int err, uint64_t bytes) {
   Shard& s = local_shard();
   const size_t i = static_cast<size_t>(op);
   bump(s.count[i]);
   bump(s.sum_ns[i], elapsed_ns);
   bump(s.buckets[i][bucket_of(elapsed_ns)]);
-  if (reply.err != 0) {
-    bump(s.errors[i][reply.err > 0 && reply.err < kMaxErrno ? reply.err : kMaxErrno]);
+  if (err != 0) {
+    bump(s.errors[i][err > 0 && err < kMaxErrno ? err : kMaxErrno]);
   } else if (op == Op::read) {
-    bump(s.read_bytes, reply.bytes);
+    bump(s.read_bytes, bytes);
   } else if (op == Op::write) {
-    bump(s.written_bytes, reply.bytes);
+    bump(s.written_bytes, bytes);
   }
 }
 
@@ -132,29 +119,3 @@ OpSnapshot op_snapshot() {
 }
 
 }  // namespace gcfs::fusefs
-
-// Link-time wrappers (-Wl,--wrap=fuse_reply_err etc., set in fusefs/meson.build):
-// every reply in the daemon passes here, so the errno and byte count of each
-// request are known without instrumenting each handler. They also note the
-// reply for op_guard (the other reply functions are wrapped there).
-extern "C" {
-int __real_fuse_reply_err(fuse_req_t req, int err);
-int __real_fuse_reply_buf(fuse_req_t req, const char* buf, size_t size);
-int __real_fuse_reply_write(fuse_req_t req, size_t count);
-
-int __wrap_fuse_reply_err(fuse_req_t req, int err) {
-  gcfs::fusefs::note_replied();
-  gcfs::fusefs::reply.err = err;
-  return __real_fuse_reply_err(req, err);
-}
-int __wrap_fuse_reply_buf(fuse_req_t req, const char* buf, size_t size) {
-  gcfs::fusefs::note_replied();
-  gcfs::fusefs::reply.bytes = size;
-  return __real_fuse_reply_buf(req, buf, size);
-}
-int __wrap_fuse_reply_write(fuse_req_t req, size_t count) {
-  gcfs::fusefs::note_replied();
-  gcfs::fusefs::reply.bytes = count;
-  return __real_fuse_reply_write(req, count);
-}
-}

@@ -6,9 +6,8 @@
 // no locked instruction); a scrape sums the shards. Shards of exited threads
 // are reused, so memory stays bounded by the peak thread count.
 //
-// The errno and the byte count of a reply are captured by link-time wrappers
-// of fuse_reply_err/_buf/_write (op_stats.cpp): handlers reply through many
-// paths, and this sees all of them without touching each handler.
+// The dispatcher (dispatch.hpp) records each request once it replied: it
+// knows the errno and the byte count of the reply.
 #pragma once
 
 #include <array>
@@ -56,10 +55,9 @@ constexpr std::array<double, 14> kLatencyBounds = {1e-5,   2.5e-5, 5e-5, 1e-4,  
 // errno values above this are counted as this (none are expected).
 constexpr int kMaxErrno = 160;
 
-// Around each handler: begin_op() clears the thread's reply record,
-// end_op() files the outcome in the thread's shard.
-void begin_op();
-void end_op(Op op, uint64_t elapsed_ns);
+// Files one request's outcome in the calling thread's shard: `err` the errno
+// replied (0: success), `bytes` the bytes read or written.
+void record_op(Op op, uint64_t elapsed_ns, int err, uint64_t bytes);
 
 struct OpTotals {
   uint64_t count = 0;

@@ -1,4 +1,4 @@
-#include "fusefs/root_ops.hpp"
+#include "fusefs/ops/root.hpp"
 
 #include <linux/fs.h>
 #include <spdlog/spdlog.h>
@@ -10,85 +10,70 @@
 #include <string>
 #include <vector>
 
-#include "fusefs/dir_buffer.hpp"
+#include "fusefs/ops/dir_buffer.hpp"
 
 namespace gcfs::fusefs::root {
 
-namespace {
-void reply_negative(fuse_req_t req, Filesystem& fs) {
-  fuse_entry_param e;
-  std::memset(&e, 0, sizeof(e));
-  e.entry_timeout = fs.options().cache_timeout;
-  fuse_reply_entry(req, &e);
-}
-}  // namespace
-
-void lookup(fuse_req_t req, Filesystem& fs, const char* name) {
+Result<EntryOut> lookup(Filesystem& fs, const char* name) {
   auto ns = fs.store().find_namespace(name);
   if (!ns) {
-    if (ns.code() == Errc::not_found || ns.code() == Errc::invalid) return reply_negative(req, fs);
-    return reply_err(req, ns.error());
+    if (ns.code() == Errc::not_found || ns.code() == Errc::invalid) return negative_entry(fs);
+    return ns.error();
   }
-  auto attr = fs.store().getattr(ns->id, kRootIno);
-  if (!attr) return reply_err(req, attr.error());
-  reply_entry(req, fs, ns->id, *attr);
+  GCFS_TRY_ASSIGN(Attr attr, fs.store().getattr(ns->id, kRootIno));
+  return make_entry(fs, ns->id, attr);
 }
 
-void mkdir(fuse_req_t req, Filesystem& fs, const char* name, mode_t mode) {
+Result<EntryOut> mkdir(const Request& rq, const char* name, mode_t mode) {
+  Filesystem& fs = rq.fs;
   if (!valid_namespace_name(name)) {
     spdlog::warn(
         "mkdir of namespace '{}' refused: names are 1-64 printable characters, "
         "no '/', not '.' or '..'",
         name);
-    return (void)fuse_reply_err(req, EINVAL);
+    return Error(Errc::invalid, "");
   }
-  auto ns = fs.store().create_namespace(name, mode & 07777, creds_of(req));
-  if (!ns) return reply_err(req, ns.error());
-  spdlog::info("namespace '{}' created (id {})", name, ns->id);
-  auto attr = fs.store().getattr(ns->id, kRootIno);
-  if (!attr) return reply_err(req, attr.error());
-  reply_entry(req, fs, ns->id, *attr);
+  GCFS_TRY_ASSIGN(NsInfo ns, fs.store().create_namespace(name, mode & 07777, rq.creds()));
+  spdlog::info("namespace '{}' created (id {})", name, ns.id);
+  GCFS_TRY_ASSIGN(Attr attr, fs.store().getattr(ns.id, kRootIno));
+  return make_entry(fs, ns.id, attr);
 }
 
-void rmdir(fuse_req_t req, Filesystem& fs, const char* name) {
-  auto ns = fs.store().find_namespace(name);
-  if (!ns) return reply_err(req, ns.error());
+Status rmdir(Filesystem& fs, const char* name) {
+  GCFS_TRY_ASSIGN(NsInfo ns, fs.store().find_namespace(name));
   // rmdir(2) semantics: only an empty namespace goes; gocachectl drops full ones.
   bool empty = true;
-  Status s = fs.store().readdir(ns->id, kRootIno, 0, [&](const DirEntry&) {
+  GCFS_TRY(fs.store().readdir(ns.id, kRootIno, 0, [&](const DirEntry&) {
     empty = false;
     return false;
-  });
-  if (!s) return reply_err(req, s.error());
-  if (!empty) return (void)fuse_reply_err(req, ENOTEMPTY);
-  if (Status d = fs.store().drop_namespace(name); !d) return reply_err(req, d.error());
+  }));
+  if (!empty) return Error(Errc::not_empty, "");
+  GCFS_TRY(fs.store().drop_namespace(name));
   spdlog::info("namespace '{}' removed", name);
-  fuse_reply_err(req, 0);
+  return Status::ok();
 }
 
-void rename(fuse_req_t req, Filesystem& fs, const char* name, const char* newname,
-            unsigned int flags) {
-  if (flags & ~RENAME_NOREPLACE) return (void)fuse_reply_err(req, EINVAL);
-  if (!valid_namespace_name(newname)) return (void)fuse_reply_err(req, EINVAL);
+Status rename(Filesystem& fs, const char* name, const char* newname, unsigned int flags) {
+  if (flags & ~RENAME_NOREPLACE) return Error(Errc::invalid, "");
+  if (!valid_namespace_name(newname)) return Error(Errc::invalid, "");
   if (std::strcmp(name, newname) == 0) {
-    auto ns = fs.store().find_namespace(name);
-    return (void)fuse_reply_err(req, ns ? 0 : ENOENT);
+    if (fs.store().find_namespace(name)) return Status::ok();
+    return Error(Errc::not_found, "");
   }
   // Replacing a namespace would drop a whole cache behind a rename: refuse.
-  if (fs.store().find_namespace(newname)) return (void)fuse_reply_err(req, EEXIST);
-  if (Status s = fs.store().rename_namespace(name, newname); !s) return reply_err(req, s.error());
+  if (fs.store().find_namespace(newname)) return Error(Errc::exists, "");
+  GCFS_TRY(fs.store().rename_namespace(name, newname));
   spdlog::info("namespace '{}' renamed to '{}'", name, newname);
-  fuse_reply_err(req, 0);
+  return Status::ok();
 }
 
-void readdir(fuse_req_t req, Filesystem& fs, size_t size, off_t off, bool plus) {
-  auto list = fs.store().list_namespaces();
-  if (!list) return reply_err(req, list.error());
-  std::sort(list->begin(), list->end(),
-            [](const NsInfo& a, const NsInfo& b) { return a.id < b.id; });
-  DirBuffer buf(req, fs, size, plus);
-  if (!buf.add_dots(off, FUSE_ROOT_ID)) return buf.reply();
-  for (const NsInfo& ns : *list) {
+Result<DirOut> readdir(const Request& rq, size_t size, off_t off, bool plus) {
+  Filesystem& fs = rq.fs;
+  GCFS_TRY_ASSIGN(std::vector<NsInfo> list, fs.store().list_namespaces());
+  std::sort(list.begin(), list.end(), [](const NsInfo& a, const NsInfo& b) { return a.id < b.id; });
+  DirBuffer buf(rq.req, fs, size, plus);
+  if (!buf.add_dots(off, FUSE_ROOT_ID)) return buf.take();
+  for (const NsInfo& ns : list) {
     uint64_t cookie = uint64_t{ns.id} + 2;
     if (cookie <= static_cast<uint64_t>(off)) continue;
     Attr attr;
@@ -102,7 +87,7 @@ void readdir(fuse_req_t req, Filesystem& fs, size_t size, off_t off, bool plus) 
     }
     if (!buf.add(ns.name, ns.id, attr, cookie)) break;
   }
-  buf.reply();
+  return buf.take();
 }
 
 }  // namespace gcfs::fusefs::root

@@ -4,16 +4,15 @@
 
 #include <fuse_lowlevel.h>
 
-#include "fusefs/filesystem.hpp"
+#include "fusefs/ops/ops.hpp"
 
 namespace gcfs::fusefs::root {
 
-void lookup(fuse_req_t req, Filesystem& fs, const char* name);
-void mkdir(fuse_req_t req, Filesystem& fs, const char* name, mode_t mode);
-void rmdir(fuse_req_t req, Filesystem& fs, const char* name);
-void rename(fuse_req_t req, Filesystem& fs, const char* name, const char* newname,
-            unsigned int flags);
+Result<EntryOut> lookup(Filesystem& fs, const char* name);
+Result<EntryOut> mkdir(const Request& rq, const char* name, mode_t mode);
+Status rmdir(Filesystem& fs, const char* name);
+Status rename(Filesystem& fs, const char* name, const char* newname, unsigned int flags);
 // Lists namespaces; offsets are namespace id + 2 (stable: ids never move).
-void readdir(fuse_req_t req, Filesystem& fs, size_t size, off_t off, bool plus);
+Result<DirOut> readdir(const Request& rq, size_t size, off_t off, bool plus);
 
 }  // namespace gcfs::fusefs::root

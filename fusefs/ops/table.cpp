@@ -1,39 +1,11 @@
 // The FUSE operations table, built in one place, and the session hooks.
 #include <spdlog/spdlog.h>
 
-#include <ctime>
-
-#include "fusefs/filesystem.hpp"
-#include "fusefs/guarded.hpp"
-#include "fusefs/op_guard.hpp"
-#include "fusefs/op_stats.hpp"
+#include "fusefs/ops/dispatch.hpp"
+#include "fusefs/ops/ops.hpp"
+#include "store/guarded.hpp"
 
 namespace gcfs::fusefs {
-
-namespace {
-
-uint64_t now_ns() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
-}
-
-// Every request handler runs inside this: its count, latency and the errno
-// of its reply go to the calling thread's op_stats shard (no lock), and an
-// exception it throws ends as an EIO reply instead of the daemon (op_guard.hpp).
-template <Op op, auto Fn>
-struct Timed;
-template <Op op, class... A, void (*Fn)(fuse_req_t, A...)>
-struct Timed<op, Fn> {
-  static void call(fuse_req_t req, A... args) {
-    begin_op();
-    const uint64_t t0 = now_ns();
-    guard_op(op, req, [&] { Fn(req, args...); });
-    end_op(op, now_ns() - t0);
-  }
-};
-
-}  // namespace
 
 namespace ops {
 
@@ -71,31 +43,31 @@ const fuse_lowlevel_ops& Filesystem::operations() {
     fuse_lowlevel_ops o{};
     o.init = ops::init;
     o.destroy = ops::destroy;
-    o.lookup = Timed<Op::lookup, ops::lookup>::call;
-    o.forget = Timed<Op::forget, ops::forget>::call;
-    o.forget_multi = Timed<Op::forget_multi, ops::forget_multi>::call;
-    o.getattr = Timed<Op::getattr, ops::getattr>::call;
-    o.setattr = Timed<Op::setattr, ops::setattr>::call;
-    o.readlink = Timed<Op::readlink, ops::readlink>::call;
-    o.mknod = Timed<Op::mknod, ops::mknod>::call;
-    o.mkdir = Timed<Op::mkdir, ops::mkdir>::call;
-    o.symlink = Timed<Op::symlink, ops::symlink>::call;
-    o.unlink = Timed<Op::unlink, ops::unlink>::call;
-    o.rmdir = Timed<Op::rmdir, ops::rmdir>::call;
-    o.rename = Timed<Op::rename, ops::rename>::call;
-    o.link = Timed<Op::link, ops::link>::call;
-    o.create = Timed<Op::create, ops::create>::call;
-    o.open = Timed<Op::open, ops::open>::call;
-    o.read = Timed<Op::read, ops::read>::call;
-    o.write = Timed<Op::write, ops::write>::call;
-    o.flush = Timed<Op::flush, ops::flush>::call;
-    o.release = Timed<Op::release, ops::release>::call;
-    o.fsync = Timed<Op::fsync, ops::fsync>::call;
-    o.opendir = Timed<Op::opendir, ops::opendir>::call;
-    o.readdir = Timed<Op::readdir, ops::readdir>::call;
-    o.readdirplus = Timed<Op::readdirplus, ops::readdirplus>::call;
-    o.releasedir = Timed<Op::releasedir, ops::releasedir>::call;
-    o.statfs = Timed<Op::statfs, ops::statfs>::call;
+    o.lookup = Dispatch<Op::lookup, ops::lookup>::call;
+    o.forget = Dispatch<Op::forget, ops::forget>::call;
+    o.forget_multi = Dispatch<Op::forget_multi, ops::forget_multi>::call;
+    o.getattr = Dispatch<Op::getattr, ops::getattr>::call;
+    o.setattr = Dispatch<Op::setattr, ops::setattr>::call;
+    o.readlink = Dispatch<Op::readlink, ops::readlink>::call;
+    o.mknod = Dispatch<Op::mknod, ops::mknod>::call;
+    o.mkdir = Dispatch<Op::mkdir, ops::mkdir>::call;
+    o.symlink = Dispatch<Op::symlink, ops::symlink>::call;
+    o.unlink = Dispatch<Op::unlink, ops::unlink>::call;
+    o.rmdir = Dispatch<Op::rmdir, ops::rmdir>::call;
+    o.rename = Dispatch<Op::rename, ops::rename>::call;
+    o.link = Dispatch<Op::link, ops::link>::call;
+    o.create = Dispatch<Op::create, ops::create>::call;
+    o.open = Dispatch<Op::open, ops::open>::call;
+    o.read = Dispatch<Op::read, ops::read>::call;
+    o.write = Dispatch<Op::write, ops::write>::call;
+    o.flush = Dispatch<Op::flush, ops::flush>::call;
+    o.release = Dispatch<Op::release, ops::release>::call;
+    o.fsync = Dispatch<Op::fsync, ops::fsync>::call;
+    o.opendir = Dispatch<Op::opendir, ops::opendir>::call;
+    o.readdir = Dispatch<Op::readdir, ops::readdir>::call;
+    o.readdirplus = Dispatch<Op::readdirplus, ops::readdirplus>::call;
+    o.releasedir = Dispatch<Op::releasedir, ops::releasedir>::call;
+    o.statfs = Dispatch<Op::statfs, ops::statfs>::call;
     // No poll: libfuse answers ENOSYS and the kernel stops asking.
     // No lock methods: flock and fcntl locks are handled by the kernel.
     return o;
