@@ -1,4 +1,4 @@
-#include "fusefs/control_slots.hpp"
+#include "fusefs/daemon/control_slots.hpp"
 
 namespace gcfs::fusefs {
 
@@ -35,7 +35,9 @@ ControlSlots::Turn ControlSlots::begin_long() {
   // the earlier ones have finished.
   const uint64_t ticket = next_ticket_++;
   cv_.wait(lock, [&] { return stopped_ || ticket < finished_ + limits_.long_running; });
-  if (ticket < finished_ + limits_.long_running) return Turn::run;
+  // Once stopping, none runs: a place given up by an earlier waiter below
+  // must not start a later one.
+  if (!stopped_) return Turn::run;
   // Stopping: this one never runs; give its place up like a finished one.
   --long_admitted_;
   ++finished_;
