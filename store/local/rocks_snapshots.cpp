@@ -77,6 +77,12 @@ Status RocksStore::finish_snapshots() {
 
 // ---- helpers --------------------------------------------------------------------
 
+namespace {
+// A memtable this small flushes in a few milliseconds: what a snapshot's
+// export may flush while writers of the namespace wait.
+constexpr uint64_t kSmallMemtable = uint64_t{1} << 20;
+}  // namespace
+
 Result<rocksdb::ColumnFamilyHandle*> RocksStore::clone_family(rocksdb::ColumnFamilyHandle* from,
                                                               const std::string& to_name,
                                                               std::mutex* ns_mu) {
@@ -85,11 +91,19 @@ Result<rocksdb::ColumnFamilyHandle*> RocksStore::clone_family(rocksdb::ColumnFam
   std::error_code ec;
   fs::remove_all(dir, ec);  // a leftover of a crash
   if (ns_mu != nullptr) {
-    // The memtable's bulk goes to SST files while writers carry on; the
-    // export under the lock then flushes only what came meanwhile.
+    // The memtable's bulk goes to SST files while writers carry on (again
+    // while they wrote much meanwhile); the export under the lock then
+    // flushes only what came since.
     rocksdb::FlushOptions fo;
     fo.allow_write_stall = true;
-    if (auto f = db_->Flush(fo, from); !f.ok()) return map_error(f, "flushing before a snapshot");
+    for (int round = 0; round < 3; ++round) {
+      uint64_t active = 0;
+      if (round > 0 && (!db_->GetIntProperty(from, "rocksdb.cur-size-active-mem-table", &active) ||
+                        active < kSmallMemtable)) {
+        break;
+      }
+      if (auto f = db_->Flush(fo, from); !f.ok()) return map_error(f, "flushing before a snapshot");
+    }
   }
   rocksdb::Checkpoint* cp = nullptr;
   auto s = rocksdb::Checkpoint::Create(db_, &cp);
