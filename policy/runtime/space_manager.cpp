@@ -54,7 +54,11 @@ SpaceManager::SpaceManager(Store& store, SpaceOptions options, Evictor* evictor)
   evictor_ = evictor;
 }
 
-int64_t SpaceManager::cutoff_of(NsId ns, int64_t now_ns, int64_t requested_ns) {
+int64_t SpaceManager::cutoff_of(NsId ns, int64_t now_ns, int64_t requested_ns,
+                                bool include_recent) {
+  // The operator asked for recent entries too; the Evictor still keeps
+  // open ones and those the kernel holds.
+  if (include_recent) return std::min(now_ns, requested_ns);
   int64_t swapped = 0;
   {
     std::lock_guard lock(recent_mu_);
@@ -183,9 +187,9 @@ Result<EvictResult> SpaceManager::enforce_limits() {
 }
 
 Result<EvictResult> SpaceManager::evict(const std::vector<NsId>& nss, uint64_t want,
-                                        int64_t before_ns) {
+                                        int64_t before_ns, bool include_recent) {
   std::map<NsId, EvictResult> by_ns;
-  auto r = evict_from(nss, want, before_ns, by_ns);
+  auto r = evict_from(nss, want, before_ns, include_recent, by_ns);
   // Counted even when a later entry failed: these files are gone.
   for (const auto& [ns, d] : by_ns) {
     if (auto name = name_of(ns)) counters_.eviction(*name, d.files, d.bytes);
@@ -194,12 +198,12 @@ Result<EvictResult> SpaceManager::evict(const std::vector<NsId>& nss, uint64_t w
 }
 
 Result<EvictResult> SpaceManager::evict_from(const std::vector<NsId>& nss, uint64_t want,
-                                             int64_t before_ns,
+                                             int64_t before_ns, bool include_recent,
                                              std::map<NsId, EvictResult>& by_ns) {
   EvictResult done;
   const int64_t now = to_ns(wall_now());
   std::map<NsId, int64_t> cutoff;
-  for (NsId ns : nss) cutoff[ns] = cutoff_of(ns, now, before_ns);
+  for (NsId ns : nss) cutoff[ns] = cutoff_of(ns, now, before_ns, include_recent);
   std::set<std::pair<NsId, Ino>> skipped;  // stale or in use: not offered again this call
   while (done.bytes < want) {
     // The oldest entries of every namespace, merged oldest first.
@@ -371,7 +375,7 @@ std::optional<std::string> SpaceManager::name_of(NsId ns) {
   return std::nullopt;
 }
 
-Result<EvictResult> SpaceManager::evict_to(uint64_t bytes) {
+Result<EvictResult> SpaceManager::evict_to(uint64_t bytes, bool include_recent) {
   std::lock_guard lock(evict_mu_);
   auto use = usage();
   if (!use) return use.status();
@@ -382,13 +386,14 @@ Result<EvictResult> SpaceManager::evict_to(uint64_t bytes) {
     all.push_back(ns);
   }
   if (total <= bytes) return EvictResult{};
-  return evict(all, total - bytes, std::numeric_limits<int64_t>::max());
+  return evict(all, total - bytes, std::numeric_limits<int64_t>::max(), include_recent);
 }
 
-Result<EvictResult> SpaceManager::trim_unused(std::chrono::seconds unused_for) {
+Result<EvictResult> SpaceManager::trim_unused(std::chrono::seconds unused_for,
+                                              bool include_recent) {
   std::lock_guard lock(evict_mu_);
   const int64_t cutoff = to_ns(wall_now()) - unused_for.count() * 1'000'000'000LL;
-  return evict(namespaces(), std::numeric_limits<uint64_t>::max(), cutoff);
+  return evict(namespaces(), std::numeric_limits<uint64_t>::max(), cutoff, include_recent);
 }
 
 }  // namespace gcfs::policy

@@ -72,10 +72,12 @@ class SpaceManager {
   // Compacts one namespace (or all) completely, at normal priority.
   Status compact_now(std::optional<NsId> ns = std::nullopt);
   // Evicts least recently used entries until all namespaces together hold
-  // at most `bytes` live bytes.
-  Result<EvictResult> evict_to(uint64_t bytes);
-  // Evicts every entry not used for `unused_for`.
-  Result<EvictResult> trim_unused(std::chrono::seconds unused_for);
+  // at most `bytes` live bytes. Entries used within protect_recent (or in a
+  // namespace swapped since) stay unless `include_recent`; open entries and
+  // those the kernel holds stay always. short_bytes: what was kept.
+  Result<EvictResult> evict_to(uint64_t bytes, bool include_recent = false);
+  // Evicts every entry not used for `unused_for` (same protection).
+  Result<EvictResult> trim_unused(std::chrono::seconds unused_for, bool include_recent = false);
 
   // Live bytes of the namespaces the limits apply to.
   Result<std::map<NsId, uint64_t>> usage();
@@ -98,14 +100,15 @@ class SpaceManager {
   std::vector<NsId> namespaces();
   // Evicts from `nss`, oldest first across them, until `want` bytes went or
   // only entries used at or after `before_ns` (or in use) are left.
-  Result<EvictResult> evict(const std::vector<NsId>& nss, uint64_t want, int64_t before_ns);
+  Result<EvictResult> evict(const std::vector<NsId>& nss, uint64_t want, int64_t before_ns,
+                            bool include_recent = false);
   Result<EvictResult> evict_from(const std::vector<NsId>& nss, uint64_t want, int64_t before_ns,
-                                 std::map<NsId, EvictResult>& by_ns);
+                                 bool include_recent, std::map<NsId, EvictResult>& by_ns);
   // Evicts one entry (and its action output) last used before `cutoff`.
   // nullopt: it was stale or is in use (nothing done).
   Result<std::optional<EvictResult>> evict_entry(NsId ns, const LruEntry& e, int64_t cutoff);
   // The cutoff of a namespace (policy::eviction_cutoff_ns).
-  int64_t cutoff_of(NsId ns, int64_t now_ns, int64_t requested_ns);
+  int64_t cutoff_of(NsId ns, int64_t now_ns, int64_t requested_ns, bool include_recent);
   // Whether output `id` of namespace `ns` was named by an action used at or
   // after `cutoff`.
   bool output_in_use(NsId ns, std::string_view id, int64_t cutoff);

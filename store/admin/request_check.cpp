@@ -40,8 +40,8 @@ constexpr std::array<Spec, 17> kSpecs = {{
     {"snapshot.restore", {"file"}, {"ns"}, {}, true},
     {"verify", {}, {"ns"}, {"repair"}, true},  // repair: gocachectl verify --repair
     {"compact", {}, {}, {}, true},
-    {"evict", {"to"}, {}, {}, true},
-    {"trim", {"unused_for"}, {}, {}, true},
+    {"evict", {"to"}, {}, {"include_recent"}, true},
+    {"trim", {"unused_for"}, {}, {"include_recent"}, true},
 }};
 
 const Spec* spec_of(std::string_view cmd) {

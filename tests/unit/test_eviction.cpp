@@ -173,8 +173,11 @@ TEST_F(EvictionTest, EntriesUsedRecentlyStayAndTheExcessIsReported) {
   for (int i = 0; i < 10; ++i) EXPECT_EQ(exists(kRootIno, fmt::format("f{}", i)), i < 5) << i;
   EXPECT_GT(mgr.in_use_excess_bytes(), 0u);
   EXPECT_GE(mgr.counters().snapshot().limit_in_use_rounds, 1u);
-  // Manual eviction respects it too.
-  EXPECT_EQ(mgr.evict_to(0)->files, 0u);
+  // Manual eviction respects it too, and reports what it kept.
+  auto manual = mgr.evict_to(0);
+  ASSERT_TRUE(manual);
+  EXPECT_EQ(manual->files, 0u);
+  EXPECT_GT(manual->short_bytes, 0u);
   // Without the protection they go.
   so.protect_recent = std::chrono::seconds(0);
   policy::SpaceManager unprotected(*store_, so);
@@ -183,6 +186,12 @@ TEST_F(EvictionTest, EntriesUsedRecentlyStayAndTheExcessIsReported) {
   }
   EXPECT_LE(store_->stats(ns_)->live_bytes, so.limits.max_bytes);
   EXPECT_EQ(unprotected.in_use_excess_bytes(), 0u);
+  // An operator's --include-recent takes the rest.
+  auto all = mgr.evict_to(0, /*include_recent=*/true);
+  ASSERT_TRUE(all);
+  EXPECT_GT(all->files, 0u);
+  EXPECT_EQ(all->short_bytes, 0u);
+  for (int i = 0; i < 10; ++i) EXPECT_FALSE(exists(kRootIno, fmt::format("f{}", i))) << i;
   expect_consistent();
 }
 
@@ -221,6 +230,9 @@ TEST_F(EvictionTest, NothingOfANamespaceGoesRightAfterASwap) {
   EXPECT_EQ(r->files, 0u);
   EXPECT_GT(mgr.in_use_excess_bytes(), 0u);
   for (int i = 0; i < 5; ++i) EXPECT_TRUE(exists(kRootIno, fmt::format("f{}", i)));
+  auto trimmed = mgr.trim_unused(std::chrono::seconds(0), /*include_recent=*/true);
+  ASSERT_TRUE(trimmed);
+  EXPECT_EQ(trimmed->files, 5u);
 }
 
 }  // namespace
