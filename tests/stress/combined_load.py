@@ -37,6 +37,7 @@ import gocmd  # noqa: E402
 import harness  # noqa: E402
 
 GOCACHECTL = Path(os.environ.get("GOCACHECTL_BIN", harness.REPO / "build" / "tools" / "gocachectl"))
+BUILD_TIMEOUT = 1800  # seconds; a cold build on a loaded 2-core machine takes minutes
 NEW_GOS = ["/usr/lib/go-1.23/bin/go", "/usr/lib/go-1.22/bin/go", "/usr/lib/go-1.21/bin/go"]
 
 
@@ -60,15 +61,39 @@ class Report:
     compactions: int = 0
     evictions: int = 0  # eviction rounds the daemon logged
     daemon_problems: list[str] = field(default_factory=list)
+    loops: list[str] = field(default_factory=list)  # the build loops started
+    # The daemon's threads, maps, fds and RSS (KiB), sampled with each verify.
+    footprint: list[dict[str, int]] = field(default_factory=list)
+
+    def idle_loops(self) -> list[str]:
+        """Loops that finished no build: a run that built nothing proves nothing."""
+        return [l for l in self.loops if self.builds.get(l, 0) == 0]
 
     def ok(self) -> bool:
-        return not (self.failures or self.damage or self.control_errors or self.daemon_problems)
+        return not (self.failures or self.damage or self.control_errors or self.daemon_problems
+                    or self.idle_loops())
 
     def summary(self) -> str:
         return (f"{self.seconds:.0f} s: builds {self.builds}, {len(self.failures)} failed; "
                 f"{self.snapshots} snapshots, {self.swaps} swaps, {self.compactions} compactions, "
                 f"{self.evictions} eviction rounds; {self.verifies} verify runs, "
-                f"{len(self.damage)} damage reports; {len(self.control_errors)} control errors")
+                f"{len(self.damage)} damage reports; {len(self.control_errors)} control errors"
+                + (f"; daemon {self.footprint[-1]}" if self.footprint else ""))
+
+
+def footprint(pid: int | None) -> dict[str, int]:
+    """Threads, memory maps, open fds and RSS (KiB) of a process, from /proc."""
+    if pid is None:
+        return {}
+    try:
+        proc = Path(f"/proc/{pid}")
+        rss = next(int(l.split()[1]) for l in (proc / "status").read_text().splitlines()
+                   if l.startswith("VmRSS:"))
+        return {"threads": len(os.listdir(proc / "task")),
+                "maps": len((proc / "maps").read_text().splitlines()),
+                "fds": len(os.listdir(proc / "fd")), "rss_kb": rss}
+    except (OSError, StopIteration, ValueError):
+        return {}
 
 
 def ctl(store: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -99,13 +124,41 @@ class Loop(threading.Thread):
     def run(self) -> None:
         env = go_env_for(self.go, self.gocache, self.home)
         while not self.stop_ev.is_set():
-            r = subprocess.run([self.go, "build", "std"], env=env, capture_output=True, text=True,
-                               timeout=900)
+            # A build that hangs or cannot start is a failed build, and the loop goes on.
+            try:
+                r = subprocess.run([self.go, "build", "std"], env=env, capture_output=True,
+                                   text=True, timeout=BUILD_TIMEOUT)
+                failed = r.stderr.strip()[-1500:] if r.returncode != 0 else None
+            except subprocess.TimeoutExpired:
+                failed = f"go build std did not finish in {BUILD_TIMEOUT} s"
+            except OSError as e:
+                failed = f"go build std: {e}"
             with self.lock:
                 self.report.builds[self.name] = self.report.builds.get(self.name, 0) + 1
-                if r.returncode != 0:
+                if failed is not None:
                     self.report.failures.append(
-                        f"{time.strftime('%H:%M:%S')} {self.name}: {r.stderr.strip()[-1500:]}")
+                        f"{time.strftime('%H:%M:%S')} {self.name}: {failed}")
+
+
+KEEP_SNAPSHOTS = 4
+
+
+def prune_snapshots(store: Path, report: Report, lock: threading.Lock) -> None:
+    """Deletes all but the newest KEEP_SNAPSHOTS snapshots (the swaps' auto- ones included),
+    as an operator keeping a few restore points does: the store's families stay bounded."""
+    r = ctl(store, "--json", "snapshot", "list")
+    try:
+        snaps = json.loads(r.stdout)["result"]["snapshots"]
+    except (ValueError, KeyError, TypeError):
+        with lock:
+            report.control_errors.append(f"snapshot list: exit {r.returncode} {r.stderr.strip()}")
+        return
+    snaps.sort(key=lambda s: s.get("created", 0))
+    for s in snaps[:-KEEP_SNAPSHOTS]:
+        r = ctl(store, "snapshot", "delete", s["name"])
+        if r.returncode != 0:
+            with lock:
+                report.control_errors.append(f"snapshot delete {s['name']}: {r.stderr.strip()}")
 
 
 def verify(store: Path, report: Report, lock: threading.Lock) -> None:
@@ -145,6 +198,7 @@ def run(workdir: Path, seconds: float, max_size: str = "60M", swap_every: float 
         for ns, go in plan:
             (d.mnt / ns).mkdir()
             loops.append(Loop(ns, go, d.mnt / ns, workdir / f"home-{ns}", stop, report, lock))
+            report.loops.append(ns)
         log(f"stress: {', '.join(f'{l.name}={l.go}' for l in loops)}; {' '.join(args)}; "
             f"{seconds:.0f} s")
         t0 = time.monotonic()
@@ -172,6 +226,7 @@ def run(workdir: Path, seconds: float, max_size: str = "60M", swap_every: float 
                             report.swaps += 1
                         else:
                             report.control_errors.append(f"swap s{n - 1}: {r.stderr.strip()}")
+                    prune_snapshots(d.store, report, lock)
                 r = ctl(d.store, "compact")
                 with lock:
                     if r.returncode == 0:
@@ -182,6 +237,7 @@ def run(workdir: Path, seconds: float, max_size: str = "60M", swap_every: float 
                 next_verify = now + verify_every
                 verify(d.store, report, lock)
                 with lock:
+                    report.footprint.append(footprint(d.pid))
                     log(f"stress: +{now - t0:.0f}s {report.summary()}")
         stop.set()
         for l in loops:
@@ -224,6 +280,11 @@ def main() -> int:
     print("stress: " + report.summary())
     for line in report.failures + report.damage + report.control_errors + report.daemon_problems:
         print("  " + line.replace("\n", "\n    "))
+    for loop in report.idle_loops():
+        print(f"  loop {loop} finished no build")
+    if report.footprint:
+        print(f"  daemon footprint: first {report.footprint[0]}, last {report.footprint[-1]}, "
+              f"max rss {max(f.get('rss_kb', 0) for f in report.footprint)} KiB")
     if args.workdir is None:
         shutil.rmtree(work, ignore_errors=True)
     return 0 if report.ok() else 1
