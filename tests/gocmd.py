@@ -73,6 +73,8 @@ def space_lines(log: Path, ns: str, offset: int = 0) -> list[dict[str, float]]:
             text = f.read().decode(errors="replace")
     except OSError:
         return []
+    # The daemon may be writing the last line: only whole lines count.
+    text = text[:text.rfind("\n") + 1]
     out = []
     for line in text.splitlines():
         m = SPACE_RE.search(line)
@@ -85,4 +87,5 @@ def total_lines(log: Path) -> list[dict[str, float]]:
     """The daemon's `space: total key=value...` lines, as dicts."""
     marker = "space: total "
     return [_fields(line[line.index(marker) + len(marker):])
-            for line in log.read_text(errors="replace").splitlines() if marker in line]
+            for line in log.read_text(errors="replace").splitlines(keepends=True)
+            if marker in line and line.endswith("\n")]  # whole lines only
