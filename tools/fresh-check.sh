@@ -26,7 +26,8 @@
 #   5. runs, in order, from /root/gocachefs, each line of README.md's first
 #      ```sh block (read from the README, so the check follows it) with
 #      `chroot DIR/run env -i ... bash -lc`, one log per command in
-#      DIR/logs/TIMESTAMP/; a command that fails does not stop the next;
+#      DIR/logs/TIMESTAMP/ (the last 10 runs are kept); a command that fails
+#      does not stop the next;
 #   6. always (also on failure, Ctrl-C or SIGTERM): stops every process whose
 #      root is DIR/run (the quick start's daemon: SIGTERM flushes and unmounts),
 #      unmounts what is left under DIR/run (FUSE mounts first with fusermount3 -u,
@@ -308,6 +309,9 @@ install -d -m 1777 "$RUN/run/lock"
 
 LOGDIR=$CACHE/logs/$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$LOGDIR"
+# The logs of the last 10 runs are kept.
+find "$CACHE/logs" -mindepth 1 -maxdepth 1 -type d | sort | head -n -10 |
+  while read -r old; do rm -rf --one-file-system -- "$old"; done
 say "logs: $LOGDIR"
 names=() results=() durations=() logs=()
 overall=0
