@@ -16,7 +16,7 @@ PACKAGES=(
   golang-go python3 python3-pytest python3-yaml
   prometheus
   clang-format git ca-certificates
-  iproute2 systemd procps
+  iproute2 systemd procps strace
 )
 
 missing=()
