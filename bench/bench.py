@@ -8,7 +8,7 @@ bench/results/<date>.json (machine-readable), plus bench/results/latest.json.
 
     python3 bench/bench.py              # everything, default sizes
     python3 bench/bench.py --quick      # fewer rounds, smaller data
-    python3 bench/bench.py --cases warm,cold,meta,data,scale,footprint
+    python3 bench/bench.py --cases std,cmd,meta,data,scale
 
 The daemon is build/fusefs/gocachefs (GOCACHEFS_BIN overrides it).
 """

@@ -104,6 +104,7 @@ void ControlServer::accept_loop() {
     if (::poll(&p, 1, 200) <= 0) continue;
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) {
+      if (stopping_) break;  // stop() shut the socket down: not an error
       // EMFILE and the like: do not spin on a listen socket that stays ready.
       if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED) {
         spdlog::warn("control socket: accept: {}", std::strerror(errno));
