@@ -237,6 +237,7 @@ def run(workdir: Path, seconds: float, max_size: str = "60M", swap_every: float 
                 next_verify = now + verify_every
                 verify(d.store, report, lock)
                 with lock:
+                    report.evictions = eviction_rounds(d.log)
                     report.footprint.append(footprint(d.pid))
                     log(f"stress: +{now - t0:.0f}s {report.summary()}")
         stop.set()
@@ -254,9 +255,14 @@ def run(workdir: Path, seconds: float, max_size: str = "60M", swap_every: float 
             d.teardown()
         except harness.DaemonError as e:
             report.daemon_problems.append(str(e))
-    text = d.log.read_text(errors="replace") if d.log.exists() else ""
-    report.evictions = len(re.findall(r"space: evicted \d+ files", text))
+    report.evictions = eviction_rounds(d.log)
     return report
+
+
+def eviction_rounds(log: Path) -> int:
+    """Eviction rounds the daemon logged so far."""
+    text = log.read_text(errors="replace") if log.exists() else ""
+    return len(re.findall(r"space: evicted \d+ files", text))
 
 
 def main() -> int:
