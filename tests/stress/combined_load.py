@@ -36,6 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import gocmd  # noqa: E402
 import harness  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "mount"))
+from metrics_util import free_port, parse, scrape, value  # noqa: E402
+
 GOCACHECTL = Path(os.environ.get("GOCACHECTL_BIN", harness.REPO / "build" / "tools" / "gocachectl"))
 BUILD_TIMEOUT = 1800  # seconds; a cold build on a loaded 2-core machine takes minutes
 NEW_GOS = ["/usr/lib/go-1.23/bin/go", "/usr/lib/go-1.22/bin/go", "/usr/lib/go-1.21/bin/go"]
@@ -81,17 +84,27 @@ class Report:
                 + (f"; daemon {self.footprint[-1]}" if self.footprint else ""))
 
 
-def footprint(pid: int | None) -> dict[str, int]:
-    """Threads, memory maps, open fds and RSS (KiB) of a process, from /proc."""
+def footprint(pid: int | None, port: int | None = None) -> dict[str, int]:
+    """Threads, memory maps, open fds and RSS (KiB) of a process, from /proc; with the
+    daemon's metrics port also the inodes the kernel caches (the node table's size) and
+    the memtables' bytes, the two memory caches that grow with use up to their bounds."""
     if pid is None:
         return {}
+    extra: dict[str, int] = {}
+    if port is not None:
+        try:
+            m = parse(scrape(port))
+            extra["cached_inodes"] = int(value(m, "gocachefs_kernel_cached_inodes"))
+            extra["memtable_kb"] = int(value(m, "gocachefs_namespace_memtable_bytes") / 1024)
+        except (OSError, ValueError, AssertionError):  # a scrape that failed: /proc figures only
+            pass
     try:
         proc = Path(f"/proc/{pid}")
         rss = next(int(l.split()[1]) for l in (proc / "status").read_text().splitlines()
                    if l.startswith("VmRSS:"))
         return {"threads": len(os.listdir(proc / "task")),
                 "maps": len((proc / "maps").read_text().splitlines()),
-                "fds": len(os.listdir(proc / "fd")), "rss_kb": rss}
+                "fds": len(os.listdir(proc / "fd")), "rss_kb": rss} | extra
     except (OSError, StopIteration, ValueError):
         return {}
 
@@ -188,7 +201,9 @@ def run(workdir: Path, seconds: float, max_size: str = "60M", swap_every: float 
     args = ("--max-size", max_size)
     if protect_recent:
         args += ("--protect-recent", protect_recent)
-    d = harness.Daemon(workdir / "d", extra_args=(*args, *extra_args), log_level="info")
+    port = free_port()
+    d = harness.Daemon(workdir / "d", log_level="info",
+                       extra_args=(*args, "--metrics-listen", f"127.0.0.1:{port}", *extra_args))
     d.start()
     stop = threading.Event()
     loops: list[Loop] = []
@@ -238,7 +253,7 @@ def run(workdir: Path, seconds: float, max_size: str = "60M", swap_every: float 
                 verify(d.store, report, lock)
                 with lock:
                     report.evictions = eviction_rounds(d.log)
-                    report.footprint.append(footprint(d.pid))
+                    report.footprint.append(footprint(d.pid, port))
                     log(f"stress: +{now - t0:.0f}s {report.summary()}")
         stop.set()
         for l in loops:
