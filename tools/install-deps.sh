@@ -12,7 +12,7 @@ PACKAGES=(
   libhiredis-dev nettle-dev redis-server redis-tools
   libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libcli11-dev nlohmann-json3-dev prometheus-cpp-dev
+  libcli11-dev nlohmann-json3-dev prometheus-cpp-dev nettle-dev
   golang-go python3 python3-pytest python3-yaml
   prometheus
   clang-format git ca-certificates
