@@ -123,9 +123,10 @@ int run(int argc, char** argv) {
                    "Fix what can be fixed, in one atomic batch per namespace; exit 0 when "
                    "nothing damaged remains");
   verify->callback([&] { req = {{"cmd", "verify"}, {"ns", a}, {"repair", repair}}; });
-  app.add_subcommand("env", "Print the GOCACHE line for the go in PATH")->callback([&] {
-    req = {{"cmd", "env"}};
-  });
+  std::string go = "go";
+  auto* env = app.add_subcommand("env", "Print the GOCACHE line for the go in PATH");
+  env->add_option("--go", go, "This go command instead of the one in PATH");
+  env->callback([&] { req = {{"cmd", "env"}}; });
   app.add_subcommand("compact", "Reclaim fragmented space now")->callback([&] {
     req = {{"cmd", "compact"}};
   });
@@ -156,7 +157,7 @@ int run(int argc, char** argv) {
   store = absolute(store);
   const std::string cmd = req.value("cmd", "");
   if (cmd == "health") return gcfs::ctl::run_health(store, b, metrics, as_json);
-  json reply = cmd == "env" ? gcfs::ctl::env_reply(store) : gcfs::ctl::run_request(store, req);
+  json reply = cmd == "env" ? gcfs::ctl::env_reply(store, go) : gcfs::ctl::run_request(store, req);
   const int exit_code = reply.value("exit", reply.value("ok", false) ? 0 : 1);
   if (as_json) {
     std::printf("%s\n", gcfs::control::to_text(reply, 2).c_str());
