@@ -9,6 +9,7 @@
 #include "store/paths.hpp"
 #include "tools/cli/checks.hpp"
 #include "tools/control/json_text.hpp"
+#include "tools/gocachectl/cacheprog_cmd.hpp"
 #include "tools/gocachectl/client.hpp"
 #include "tools/gocachectl/env.hpp"
 #include "tools/gocachectl/health_cmd.hpp"
@@ -127,6 +128,8 @@ int run(int argc, char** argv) {
   auto* env = app.add_subcommand("env", "Print the GOCACHE line for the go in PATH");
   env->add_option("--go", go, "This go command instead of the one in PATH");
   env->callback([&] { req = {{"cmd", "env"}}; });
+  gcfs::ctl::CacheprogCli cacheprog;
+  gcfs::ctl::add_cacheprog_command(app, cacheprog)->callback([&] { req = {{"cmd", "cacheprog"}}; });
   app.add_subcommand("compact", "Reclaim fragmented space now")->callback([&] {
     req = {{"cmd", "compact"}};
   });
@@ -157,6 +160,7 @@ int run(int argc, char** argv) {
   store = absolute(store);
   const std::string cmd = req.value("cmd", "");
   if (cmd == "health") return gcfs::ctl::run_health(store, b, metrics, as_json);
+  if (cmd == "cacheprog") return gcfs::ctl::run_cacheprog_command(cacheprog, store);
   json reply = cmd == "env" ? gcfs::ctl::env_reply(store, go) : gcfs::ctl::run_request(store, req);
   const int exit_code = reply.value("exit", reply.value("ok", false) ? 0 : 1);
   if (as_json) {
