@@ -1,5 +1,6 @@
 #include "tools/cacheprog/server.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
@@ -30,10 +31,10 @@ int complain(int code, const std::string& message) {
   return code;
 }
 
-bool write_out(const std::string& line) {
+bool write_out(int fd, const std::string& line) {
   std::string out = line + "\n";
   for (size_t off = 0; off < out.size();) {
-    const ssize_t n = ::write(1, out.data() + off, out.size() - off);
+    const ssize_t n = ::write(fd, out.data() + off, out.size() - off);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
     off += static_cast<size_t>(n);
@@ -52,10 +53,12 @@ Result<std::string> namespace_of(const ProgOptions& o) {
 
 class Server {
  public:
-  Server(const ProgOptions& o, Router& router) : o_(o), router_(router), in_(0) {}
+  // `out`: the go command's end of the protocol (stdout as it was at the start).
+  Server(const ProgOptions& o, Router& router, int out)
+      : o_(o), router_(router), in_(0), out_(out) {}
 
   int run() {
-    if (!write_out(capabilities_line())) return complain(kFailed, "cannot write to stdout");
+    if (!write_out(out_, capabilities_line())) return complain(kFailed, "cannot write to stdout");
     std::string line;
     for (;;) {
       if (o_.idle.count() > 0 && !in_.wait(o_.idle)) {
@@ -93,14 +96,15 @@ class Server {
     if (req.command == "put") return put(req);
     if (req.command == "close") {
       router_.release();
-      return write_out(ok_line(req.id)) ? kOk : kFailed;
+      return write_out(out_, ok_line(req.id)) ? kOk : kFailed;
     }
     return complain(kProtocol, fmt::format("protocol error: unknown command \"{}\" (request {})",
                                            control::printable(req.command).substr(0, 64), req.id));
   }
 
   std::optional<int> answer(const std::string& line) {
-    if (!write_out(line)) return complain(kFailed, "cannot write to stdout (go command gone?)");
+    if (!write_out(out_, line))
+      return complain(kFailed, "cannot write to stdout (go command gone?)");
     return std::nullopt;
   }
 
@@ -133,12 +137,18 @@ class Server {
   const ProgOptions& o_;
   Router& router_;
   Input in_;
+  int out_;
 };
 
 }  // namespace
 
 int run_cacheprog(ProgOptions o) {
   ::signal(SIGPIPE, SIG_IGN);  // a vanished go command is an EPIPE, handled
+  // Only answers may reach the go command: whatever else writes to stdout (the
+  // store's log lines go through spdlog's default logger, which writes there)
+  // goes to stderr, which the go command passes on.
+  const int out = ::fcntl(1, F_DUPFD_CLOEXEC, 3);
+  if (out < 0 || ::dup2(2, 1) < 0) return complain(kFailed, "cannot set up stdout");
   auto ns = namespace_of(o);
   if (!ns) {
     return complain(kFailed,
@@ -147,7 +157,7 @@ int run_cacheprog(ProgOptions o) {
   if (o.outputs.dir.empty()) o.outputs.dir = default_materialize_dir();
   Materializer files(o.outputs);
   Router router({o.store_dir, *ns, o.lock_wait}, files);
-  Server server(o, router);
+  Server server(o, router, out);
   const int rc = server.run();
   router.release();
   if (auto s = files.trim(); !s) complain(kOk, "trimming output files: " + s.error().message());
