@@ -23,7 +23,7 @@ PACKAGES=(
   libhiredis-dev nettle-dev redis-server redis-tools
   libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libcli11-dev nlohmann-json3-dev prometheus-cpp-dev nettle-dev
+  libcli11-dev nlohmann-json3-dev prometheus-cpp-dev
   golang-go golang-1.23-go golang-1.21-go gccgo-12 strace
   python3 python3-pytest python3-yaml
   prometheus
