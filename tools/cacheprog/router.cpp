@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "store/lock_holder.hpp"
 #include "tools/cacheprog/daemon_backend.hpp"
 #include "tools/cacheprog/direct_backend.hpp"
 
@@ -29,6 +30,8 @@ Result<Backend*> Router::acquire() {
   }
   if (current_) return current_.get();
   const auto deadline = std::chrono::steady_clock::now() + o_.lock_wait;
+  bool held = false;  // the store's lock was taken at the last look
+  std::optional<Error> why;
   for (;;) {
     auto d = DaemonBackend::connect(o_.store_dir, o_.ns, files_);
     if (d) {
@@ -36,8 +39,11 @@ Result<Backend*> Router::acquire() {
       via_daemon_ = true;
       return current_.get();
     }
-    Error why = d.error();
-    if (d.code() == Errc::not_found) {  // no daemon: the store itself
+    if (d.code() != Errc::not_found && d.code() != Errc::busy) return d.status();
+    if (d.code() == Errc::busy) why = d.error();
+    // No daemon: the store itself, unless its lock is still taken (watched
+    // through /proc/locks: RocksDB would log every refused open).
+    if (d.code() == Errc::not_found && !held) {
       auto s = DirectBackend::open(o_.store_dir, o_.ns, files_);
       if (s) {
         current_ = std::move(*s);
@@ -46,16 +52,20 @@ Result<Backend*> Router::acquire() {
       }
       if (s.code() != Errc::busy) return s.status();
       why = s.error();
-    } else if (d.code() != Errc::busy) {
-      return d.status();
     }
     if (std::chrono::steady_clock::now() >= deadline) {
+      const auto holder = store_lock_holder(o_.store_dir);
+      const std::string by = holder && holder->pid > 0
+                                 ? fmt::format(" [held by {} pid {}]", holder->comm, holder->pid)
+                                 : "";
       return Error(Errc::busy,
-                   fmt::format("{} (waited {} s; run a gocachefs daemon on the store to share it "
-                               "between go commands running at once)",
-                               why.message(), o_.lock_wait.count() / 1000.0));
+                   fmt::format("{}{} (waited {} s; run a gocachefs daemon on the store to share "
+                               "it between go commands running at once)",
+                               why ? why->message() : "store busy", by,
+                               static_cast<double>(o_.lock_wait.count()) / 1000.0));
     }
     std::this_thread::sleep_for(kRetry);
+    held = store_lock_holder(o_.store_dir).has_value();
   }
 }
 

@@ -2,8 +2,9 @@
 
 #include <cstdio>
 
-#include "policy/space.hpp"
+#include "policy/parse.hpp"
 #include "store/store.hpp"
+#include "tools/cli/checks.hpp"
 
 namespace gcfs::ctl {
 
@@ -19,20 +20,22 @@ CLI::App* add_cacheprog_command(CLI::App& app, CacheprogCli& cli) {
                 "Seconds without a request after which the store (or the daemon connection) is "
                 "let go until the next one; 0: never")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(cli::number_in(0, 3600));
   c->add_option("--lock-wait", cli.lock_wait_s,
                 "Seconds a request waits for a store another process holds")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(cli::number_in(0, 3600));
   c->add_option("--outputs", cli.options.outputs.dir,
                 "Directory of output files handed to the go command when no mount shows them "
                 "(default: $XDG_CACHE_HOME/gocachefs/outputs or ~/.cache/gocachefs/outputs)");
   c->add_option("--outputs-max", cli.outputs_max,
                 "Size past which unused output files are removed (e.g. 1G)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(cli::size());
   c->add_option("--keep-used", cli.keep_used,
                 "Output files used within this time are never removed (e.g. 1h)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(cli::duration());
   return c;
 }
 
