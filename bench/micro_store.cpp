@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "store/chunk.hpp"
+#include "store/codec/chunk.hpp"
 #include "store/pending_write.hpp"
 #include "store/space.hpp"
 #include "store/store.hpp"

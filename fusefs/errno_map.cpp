@@ -40,11 +40,16 @@ int to_errno(Errc code) {
       return EOPNOTSUPP;
     case Errc::permission:
       return EPERM;
+    case Errc::cross_device:
+      return EXDEV;
   }
   return EIO;
 }
 
 int to_errno(const Error& e) {
+  // An error without a message is a plain answer of the FUSE layer itself
+  // (EPERM for a device node, EXDEV between namespaces): nothing to log.
+  if (e.message().empty()) return to_errno(e.code());
   switch (e.code()) {
     case Errc::corrupt:
       spdlog::error("corrupt data refused: {}", e.message());

@@ -86,41 +86,47 @@ void Filesystem::orphaned(NsId ns, Ino ino) {
   if (!nodes_.mark_orphan(inos_.to_fuse(ns, ino))) purge({ns, ino});
 }
 
-void Filesystem::shutdown() {
-  nodes_.for_each([this](Node& node) {
-    std::lock_guard lock(node.mu);
-    if (Status s = commit_locked(node); !s) {
-      spdlog::error("commit at shutdown of {}:{} failed: {}", node.id.ns, node.id.ino,
-                    s.error().message());
+void Filesystem::forget(fuse_ino_t fino, uint64_t n) {
+  NodeId id;
+  if (nodes_.forget(fino, n, &id)) purge(id);
+}
+
+void Filesystem::close_handle(FileHandle h) {
+  Node* node = h.node;
+  if (h.writable) {
+    std::lock_guard lock(node->mu);
+    // RELEASE is asynchronous: it may arrive after the next open of the file
+    // and writes of a version not closed yet (a rewrite in place, then
+    // ftruncate). Those are no version of the file: another writer's close
+    // commits them, not this. (This handle's writes were committed at its
+    // FLUSH; a commit here only catches what that missed.)
+    if (node->writers == 1) {
+      if (Status s = commit_locked(*node); !s) {
+        spdlog::error("commit at release of {}:{} failed, its new content is lost: {}", node->id.ns,
+                      node->id.ino, s.error().message());
+      }
     }
-  });
-  if (Status s = store_.sync(); !s) spdlog::error("sync at shutdown: {}", s.error().message());
-}
-
-Filesystem& fs_of(fuse_req_t req) { return *static_cast<Filesystem*>(fuse_req_userdata(req)); }
-
-Credentials creds_of(fuse_req_t req) {
-  const fuse_ctx* ctx = fuse_req_ctx(req);
-  return {ctx->uid, ctx->gid};
-}
-
-void reply_err(fuse_req_t req, const Error& e) { fuse_reply_err(req, to_errno(e)); }
-
-void reply_attr(fuse_req_t req, Filesystem& fs, NsId ns, const Attr& attr) {
-  struct stat st;
-  fs.fill_stat(ns, attr, &st);
-  fuse_reply_attr(req, &st, fs.options().cache_timeout);
-}
-
-void reply_entry(fuse_req_t req, Filesystem& fs, NsId ns, const Attr& attr, bool action) {
-  fuse_entry_param e;
-  Node* node = fs.make_entry(ns, attr, &e);
-  if (action) node->action.store(true, std::memory_order_relaxed);
-  if (fuse_reply_entry(req, &e) != 0) {
-    // The kernel did not take the reference (interrupted request): give it back.
-    NodeId id;
-    fs.nodes().forget(e.ino, 1, &id);
+    if (--node->writers == 0) node->pending.reset();
+    node->publish();
   }
+  // Node::mu is released: the table's lock is never taken under it.
+  NodeId id;
+  if (nodes_.close(node, &id)) purge(id);
+}
+
+void Filesystem::shutdown() {
+  // The table's lock is held only to pin the nodes with pending writes; each
+  // commits outside it (no store call under NodeTable::mu_).
+  nodes_.for_each_pending(
+      [this](Node& node) {
+        std::lock_guard lock(node.mu);
+        if (Status s = commit_locked(node); !s) {
+          spdlog::error("commit at shutdown of {}:{} failed: {}", node.id.ns, node.id.ino,
+                        s.error().message());
+        }
+      },
+      [this](NodeId id) { purge(id); });
+  if (Status s = store_.sync(); !s) spdlog::error("sync at shutdown: {}", s.error().message());
 }
 
 }  // namespace gcfs::fusefs

@@ -1,7 +1,8 @@
-// The gocachefs FUSE filesystem: the state the operation handlers share.
+// The gocachefs FUSE filesystem: the state the operations share.
 //
-// Each handler in ops_*.cpp unpacks its request, calls the store (through
-// this class's helpers), and replies exactly once, after unlocking.
+// Each operation in fusefs/ops/ does its work and returns a result; the
+// dispatcher (fusefs/ops/dispatch.hpp) replies exactly once, after every
+// lock the operation took is released. Lock order: docs/design.md.
 #pragma once
 
 #include <fuse_lowlevel.h>
@@ -15,9 +16,9 @@
 #include "fusefs/activity.hpp"
 #include "fusefs/ino_map.hpp"
 #include "fusefs/node_table.hpp"
-#include "fusefs/space_manager.hpp"
 #include "fusefs/swap_grace.hpp"
-#include "fusefs/use_tracker.hpp"
+#include "policy/runtime/space_manager.hpp"
+#include "policy/runtime/use_tracker.hpp"
 #include "store/store.hpp"
 
 namespace gcfs::fusefs {
@@ -53,9 +54,11 @@ struct FileHandle {
 };
 static_assert(alignof(Node) >= 2, "FileHandle keeps a flag in the low bit of a Node*");
 
-// Lock order: evict_fence_ -> NodeTable::mu_ (never the reverse); store
-// calls may be made under evict_fence_ (never under NodeTable::mu_).
-class Filesystem final : public Evictor {
+// Lock order (docs/design.md, "Lock order"): evict_fence_ -> Node::mu ->
+// the store's locks, and evict_fence_ -> NodeTable::mu_; NodeTable::mu_ is a
+// leaf (no store call, no other lock under it). Store calls may be made
+// under evict_fence_ and Node::mu, never under NodeTable::mu_.
+class Filesystem final : public policy::Evictor {
  public:
   Filesystem(Store& store, FsOptions options);
 
@@ -76,6 +79,13 @@ class Filesystem final : public Evictor {
 
   // Fills a FUSE entry for (ns, attr) and takes a kernel reference.
   Node* make_entry(NsId ns, const Attr& attr, fuse_entry_param* e);
+  // Takes `n` kernel references of `fino` away (FORGET, or a reply the
+  // kernel did not get) and purges an orphan nothing references any more.
+  void forget(fuse_ino_t fino, uint64_t n);
+  // Forgets an open handle, committing what is pending if it was the file's
+  // last writer, and purges an orphan this was the last reference of.
+  // Takes Node::mu, then (after releasing it) NodeTable::mu_.
+  void close_handle(FileHandle h);
   void fill_stat(NsId ns, const Attr& attr, struct stat* st) const;
   // Attributes of the virtual root of a multi-namespace mount.
   Attr virtual_root_attr();
@@ -91,7 +101,7 @@ class Filesystem final : public Evictor {
 
   // ---- space policy (fs_space.cpp) ----
   // Uses of files, for the LRU index.
-  UseTracker& uses() { return uses_; }
+  policy::UseTracker& uses() { return uses_; }
   // Called after every successful commit (the space worker checks limits).
   void set_commit_listener(std::function<void(NsId)> f) { commit_listener_ = std::move(f); }
   // A commit made outside the FUSE handlers (control requests).
@@ -129,52 +139,11 @@ class Filesystem final : public Evictor {
   fuse_session* session_ = nullptr;
   std::shared_mutex evict_fence_;
   Timespec mount_time_;
-  UseTracker uses_;
+  policy::UseTracker uses_;
   std::function<void(NsId)> commit_listener_;  // set before the session runs
   std::function<void(NsId)> swap_listener_;    // set before the session runs
 };
 
 Timespec now_timespec();
-
-// Reply helpers shared by the handlers.
-void reply_err(fuse_req_t req, const Error& e);
-void reply_attr(fuse_req_t req, Filesystem& fs, NsId ns, const Attr& attr);
-// Replies with an entry; `action` marks the node as a Go action entry.
-void reply_entry(fuse_req_t req, Filesystem& fs, NsId ns, const Attr& attr, bool action = false);
-Filesystem& fs_of(fuse_req_t req);
-Credentials creds_of(fuse_req_t req);
-
-// Operation families, each in its own file; ops_table.cpp wires them up.
-namespace ops {
-void init(void* userdata, fuse_conn_info* conn);
-void destroy(void* userdata);
-void lookup(fuse_req_t req, fuse_ino_t parent, const char* name);
-void forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup);
-void forget_multi(fuse_req_t req, size_t count, fuse_forget_data* forgets);
-void getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
-void setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info* fi);
-void readlink(fuse_req_t req, fuse_ino_t ino);
-void mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev);
-void mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode);
-void symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name);
-void unlink(fuse_req_t req, fuse_ino_t parent, const char* name);
-void rmdir(fuse_req_t req, fuse_ino_t parent, const char* name);
-void rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
-            const char* newname, unsigned int flags);
-void link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* newname);
-void create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi);
-void open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
-void read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi);
-void write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t off,
-           fuse_file_info* fi);
-void flush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
-void release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
-void fsync(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_info* fi);
-void opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
-void readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi);
-void readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi);
-void releasedir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
-void statfs(fuse_req_t req, fuse_ino_t ino);
-}  // namespace ops
 
 }  // namespace gcfs::fusefs

@@ -31,17 +31,19 @@ constexpr auto kInterval = std::chrono::milliseconds(500);
 }  // namespace
 
 InodePruner::InodePruner(NodeTable& nodes, fuse_session* se, size_t max_inodes)
-    : nodes_(nodes), se_(se), max_(max_inodes) {}
+    : nodes_(nodes), se_(se), max_(max_inodes), loop_("inode pruner", kInterval, [this] {
+        // Once the kernel refused, asking again is pointless.
+        if (!refused_ && !sweep()) refused_ = true;
+      }) {}
 
 InodePruner::~InodePruner() { stop(); }
 
 void InodePruner::start() {
   if (max_ == 0) return;
-  thread_.start(
-      kInterval, [this] { return sweep(); }, "inode pruner");
+  loop_.start();
 }
 
-void InodePruner::stop() { thread_.stop(); }
+void InodePruner::stop() { loop_.stop(); }
 
 bool InodePruner::sweep() {
   size_t size = nodes_.size();

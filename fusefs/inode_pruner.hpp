@@ -11,7 +11,7 @@
 #include <span>
 
 #include "fusefs/node_table.hpp"
-#include "fusefs/periodic.hpp"
+#include "store/background_loop.hpp"
 
 namespace gcfs::fusefs {
 
@@ -34,7 +34,8 @@ class InodePruner {
   NodeTable& nodes_;
   fuse_session* se_;
   size_t max_;
-  Periodic thread_;
+  bool refused_ = false;  // only the loop's thread uses it
+  BackgroundLoop loop_;   // last: stops before the state it uses goes
 };
 
 }  // namespace gcfs::fusefs

@@ -124,9 +124,22 @@ std::vector<fuse_ino_t> NodeTable::prune_candidates(size_t max) {
   return out;
 }
 
-void NodeTable::for_each(const std::function<void(Node&)>& f) {
-  std::lock_guard lock(mu_);
-  for (auto& [fino, node] : nodes_) f(*node);
+void NodeTable::for_each_pending(const std::function<void(Node&)>& f,
+                                 const std::function<void(NodeId)>& purge) {
+  std::vector<Node*> pinned;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [fino, node] : nodes_) {
+      if (!node->has_pending.load(std::memory_order_acquire)) continue;
+      ++node->opens;  // keeps it in the table while f runs
+      pinned.push_back(node.get());
+    }
+  }
+  for (Node* node : pinned) f(*node);
+  for (Node* node : pinned) {
+    NodeId id;
+    if (close(node, &id) && purge) purge(id);
+  }
 }
 
 size_t NodeTable::size() {

@@ -3,8 +3,10 @@
 // Only inodes with a kernel lookup count or an open handle are here, so the
 // table is bounded by the kernel's inode cache, not by the store's size.
 //
-// Lock order: NodeTable::mu_ before Node::mu (never the reverse); no store
-// call is made while NodeTable::mu_ is held.
+// Lock order: NodeTable::mu_ is a leaf: nothing else is locked under it (no
+// Node::mu, no store call), and it may be taken while a Node::mu is held by
+// the caller only to read or count (ref/forget/open/close never are: see
+// Filesystem::close_handle). docs/design.md has the daemon-wide table.
 #pragma once
 
 #include <fuse_lowlevel.h>
@@ -81,8 +83,12 @@ class NodeTable {
   // previous sweep is spared once. At most one round over the table per
   // call, continuing where the previous call stopped.
   std::vector<fuse_ino_t> prune_candidates(size_t max);
-  // Calls f on every node (shutdown: commit what is pending).
-  void for_each(const std::function<void(Node&)>& f);
+  // Calls f on every node with pending writes (shutdown: commit them), each
+  // pinned as by an open handle meanwhile, without holding the table's lock.
+  // A pinned orphan nothing else references is purged by the caller's
+  // `purge` afterwards, as close() would.
+  void for_each_pending(const std::function<void(Node&)>& f,
+                        const std::function<void(NodeId)>& purge = {});
   size_t size();
   // Inodes the kernel was asked to drop (InodePruner), for metrics.
   void note_pruned(uint64_t n) { pruned_.fetch_add(n, std::memory_order_relaxed); }

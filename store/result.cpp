@@ -37,6 +37,8 @@ const char* errc_name(Errc e) {
       return "not_supported";
     case Errc::permission:
       return "permission";
+    case Errc::cross_device:
+      return "cross_device";
   }
   return "unknown";
 }

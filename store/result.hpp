@@ -29,6 +29,7 @@ enum class Errc {
   busy,           // the store is locked by another process
   not_supported,  // operation not implemented by design
   permission,     // refused by policy (e.g. files at a multi-namespace root)
+  cross_device,   // a rename between namespaces (separate trees, like filesystems)
 };
 
 const char* errc_name(Errc e);
@@ -99,3 +100,21 @@ class [[nodiscard]] Result {
 };
 
 }  // namespace gcfs
+
+// Propagation, for functions returning Status or Result<U>:
+//   GCFS_TRY(store.sync());                      // returns the error, if any
+//   GCFS_TRY_ASSIGN(auto attr, store.getattr(ns, ino));  // else binds the value
+#define GCFS_TRY(expr)                         \
+  do {                                         \
+    if (auto gcfs_try_ = (expr); !gcfs_try_) { \
+      return ::gcfs::Error(gcfs_try_.error()); \
+    }                                          \
+  } while (0)
+
+#define GCFS_TRY_CONCAT_(a, b) a##b
+#define GCFS_TRY_CONCAT(a, b) GCFS_TRY_CONCAT_(a, b)
+#define GCFS_TRY_ASSIGN(var, expr) GCFS_TRY_ASSIGN_(GCFS_TRY_CONCAT(gcfs_try_, __LINE__), var, expr)
+#define GCFS_TRY_ASSIGN_(tmp, var, expr)       \
+  auto tmp = (expr);                           \
+  if (!tmp) return ::gcfs::Error(tmp.error()); \
+  var = std::move(*tmp)

@@ -7,6 +7,9 @@
 // and always see a consistent state (one committed version of each file).
 #pragma once
 
+#include <sys/types.h>
+
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -20,6 +23,7 @@
 #include "store/options.hpp"
 #include "store/progress.hpp"
 #include "store/result.hpp"
+#include "store/snapshots.hpp"
 #include "store/space.hpp"
 #include "store/types.hpp"
 
@@ -140,11 +144,69 @@ class Store {
   // mutation lock and fixes what it can in one atomic batch. A clean
   // namespace is not written at all.
   virtual Result<CheckReport> repair(NsId ns, const Progress& progress = {}) = 0;
+
+  // ---- snapshots and archives (store/snapshots.hpp, docs/design.md) -------
+  // Captures namespace `ns` as snapshot `name` (namespace name rules): one
+  // committed state; writers of `ns` wait only for the atomic part.
+  virtual Result<SnapshotInfo> create_snapshot(std::string_view name, std::string_view ns) = 0;
+  virtual Result<std::vector<SnapshotInfo>> list_snapshots() = 0;
+  virtual Result<SnapshotInfo> find_snapshot(std::string_view name) = 0;
+  virtual Status delete_snapshot(std::string_view name) = 0;
+  // Replaces the content of namespace `ns` with a copy of snapshot `snap` in
+  // one atomic registry batch. Operations already addressed to the old id
+  // (the kernel's cached inodes, open files) finish on the old family, which
+  // stays reachable by id and is kept as snapshot `auto-<ns>-<unix time>`.
+  virtual Result<SwapResult> swap_snapshot(std::string_view snap, std::string_view ns) = 0;
+  // Streams snapshot `name` to `path` (written as path.tmp, renamed at the end).
+  virtual Result<ArchiveSummary> export_snapshot(std::string_view name, const std::string& path,
+                                                 const Progress& progress = {}) = 0;
+  // Verifies the whole archive, then writes it into a new family registered
+  // as snapshot `as_name` (as_namespace: as namespace `as_name` instead). A
+  // bad archive is refused with a one-line reason and nothing changes.
+  virtual Result<ArchiveSummary> import_archive(const std::string& path, std::string_view as_name,
+                                                bool as_namespace,
+                                                const Progress& progress = {}) = 0;
 };
+
+// ---- opening ------------------------------------------------------------
 
 // Opens (or creates) a RocksDB store. Errors: busy when another process holds
 // the store's lock, io / permission for an unusable directory, corrupt for a
 // damaged store.
 Result<std::unique_ptr<Store>> open_rocks_store(const StoreOptions& options);
+
+// The store's lock may still be held by a gocachefs that is going away:
+// `fusermount3 -u` returns while the old daemon still flushes and closes the
+// store, and a SIGKILLed daemon holds the lock until its last thread has
+// exited (store/local/lock_holder.hpp finds out who holds it).
+
+// The name (comm) a gocachefs daemon gives its main thread once its session
+// has ended: from then on it only commits, flushes and closes the store.
+inline constexpr const char* kGoingAwayName = "gocachefs-stop";
+// A serving (or starting) daemon's name.
+inline constexpr const char* kDaemonName = "gocachefs";
+
+struct LockHolder {
+  pid_t pid = 0;         // 0: in another pid namespace (nothing more is known)
+  std::string comm;      // the holder's name, /proc/PID/comm
+  bool exiting = false;  // killed or exiting: its threads are being torn down
+};
+
+// Renames the calling (main) thread kGoingAwayName.
+void mark_going_away();
+
+struct LockWait {
+  // Longest wait for a holder that is going away. Default: 30 s.
+  std::chrono::milliseconds max_wait{30000};
+  // Filled when the open had to wait: for whom and how long.
+  std::optional<LockHolder> waited_for;
+  std::chrono::milliseconds waited{0};
+};
+
+// open_rocks_store, retried while the lock's holder is going away, for up to
+// wait.max_wait: a remount right after an unmount or a crash waits for it, a
+// store in use elsewhere is refused at once. Errc::busy when the holder
+// serves, or did not let go in time.
+Result<std::unique_ptr<Store>> open_store_waiting(const StoreOptions& options, LockWait& wait);
 
 }  // namespace gcfs

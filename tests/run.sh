@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole gocachefs test suite, as CI runs it (.ci/run execs this file):
-#   dependencies -> clang-format check -> build -> unit tests -> sanitizer
+#   dependencies -> clang-format check -> layer check -> build -> unit tests -> sanitizer
 #   (address+undefined) build and its unit tests -> pytest mount + e2e tests.
 # Exits non-zero if any phase fails; the last line printed is pytest's summary.
 # Usage (from anywhere): bash tests/run.sh
@@ -60,6 +60,9 @@ else
   echo "clang-format: files above are not formatted; fix with: clang-format -i <file>"
   fail clang-format
 fi
+
+phase "layer check (tools/check-layers.sh: includes follow docs/design.md's layers)"
+bash tools/check-layers.sh || fail layers
 
 phase "build (build/, debugoptimized)"
 if ! bash tools/build.sh build; then

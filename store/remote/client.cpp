@@ -5,7 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <xxhash.h>
 
-#include "store/chunk.hpp"
+#include "store/codec/chunk.hpp"
 #include "store/remote/go_entry.hpp"
 #include "store/remote/manifest.hpp"
 #include "store/remote/object_key.hpp"

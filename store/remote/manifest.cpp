@@ -3,16 +3,16 @@
 
 #include <fmt/format.h>
 
-#include "store/keys.hpp"
+#include "store/codec/bytes.hpp"
 
 namespace gcfs::remote {
 
 std::string encode_manifest(const Manifest& m) {
   std::string out;
-  keys::put_u64be(out, m.total);
-  keys::put_u64be(out, m.xxh3);
-  keys::put_u32be(out, static_cast<uint32_t>(m.piece_lens.size()));
-  for (uint32_t len : m.piece_lens) keys::put_u32be(out, len);
+  bytes::put_u64be(out, m.total);
+  bytes::put_u64be(out, m.xxh3);
+  bytes::put_u32be(out, static_cast<uint32_t>(m.piece_lens.size()));
+  for (uint32_t len : m.piece_lens) bytes::put_u32be(out, len);
   return out;
 }
 
@@ -22,9 +22,9 @@ Outcome<Manifest> decode_manifest(std::string_view p, uint64_t max_total) {
   };
   if (p.size() < 20) return bad("truncated");
   Manifest m;
-  m.total = keys::get_u64be(p.data());
-  m.xxh3 = keys::get_u64be(p.data() + 8);
-  const uint32_t count = keys::get_u32be(p.data() + 16);
+  m.total = bytes::get_u64be(p.data());
+  m.xxh3 = bytes::get_u64be(p.data() + 8);
+  const uint32_t count = bytes::get_u32be(p.data() + 16);
   if (m.total > max_total) {
     return Failure{Fault::too_big,
                    fmt::format("object of {} bytes, above the {} limit", m.total, max_total)};
@@ -32,7 +32,7 @@ Outcome<Manifest> decode_manifest(std::string_view p, uint64_t max_total) {
   if (count == 0 || p.size() != 20 + size_t{count} * 4) return bad("piece count mismatch");
   uint64_t sum = 0;
   for (uint32_t i = 0; i < count; ++i) {
-    const uint32_t len = keys::get_u32be(p.data() + 20 + size_t{i} * 4);
+    const uint32_t len = bytes::get_u32be(p.data() + 20 + size_t{i} * 4);
     if (len == 0) return bad("empty piece");
     m.piece_lens.push_back(len);
     sum += len;

@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "store/chunk.hpp"
+#include "store/codec/chunk.hpp"
 #include "store/remote/object_key.hpp"
 
 namespace gcfs::remote {

@@ -4,8 +4,8 @@
 #include <fmt/format.h>
 #include <xxhash.h>
 
-#include "store/chunk.hpp"
-#include "store/keys.hpp"
+#include "store/codec/bytes.hpp"
+#include "store/codec/chunk.hpp"
 #include "store/remote/object_key.hpp"
 
 namespace gcfs::remote {
@@ -18,19 +18,19 @@ std::string header(ValueType type, Codec codec, std::string_view key, uint64_t r
                    uint64_t xxh3, size_t payload_hint) {
   std::string out;
   out.reserve(kValueHeaderSize + payload_hint);
-  keys::put_u32be(out, kValueMagic);
+  bytes::put_u32be(out, kValueMagic);
   out.push_back(static_cast<char>(kSchema));
   out.push_back(static_cast<char>(type));
   out.push_back(static_cast<char>(codec));
   out.push_back(0);
-  keys::put_u64be(out, key_hash(key));
-  keys::put_u64be(out, raw_len);
-  keys::put_u64be(out, xxh3);
+  bytes::put_u64be(out, key_hash(key));
+  bytes::put_u64be(out, raw_len);
+  bytes::put_u64be(out, xxh3);
   return out;
 }
 
 void append_chunk(std::string& out, std::string_view chunk) {
-  keys::put_u32be(out, static_cast<uint32_t>(chunk.size()));
+  bytes::put_u32be(out, static_cast<uint32_t>(chunk.size()));
   out.append(chunk);
 }
 
@@ -51,8 +51,8 @@ std::string encode_value(ValueType type, std::string_view key, std::string_view 
                          uint32_t block_size) {
   std::string out = header(type, Codec::chunks, key, raw.size(),
                            XXH3_64bits(raw.data(), raw.size()), raw.size() / 2);
-  keys::put_u64be(out, 0);  // ino: none, the value is not from a store file
-  keys::put_u64be(out, 0);  // first chunk index
+  bytes::put_u64be(out, 0);  // ino: none, the value is not from a store file
+  bytes::put_u64be(out, 0);  // first chunk index
   uint64_t idx = 0;
   for (size_t off = 0; off < raw.size() || idx == 0; off += block_size, ++idx) {
     append_chunk(out, encode_chunk(0, idx, raw.substr(off, block_size)));
@@ -67,15 +67,15 @@ std::string wrap_chunks(ValueType type, std::string_view key, uint64_t ino, uint
   size_t total = 16;
   for (auto c : chunks) total += 4 + c.size();
   std::string out = header(type, Codec::chunks, key, raw_len, xxh3, total);
-  keys::put_u64be(out, ino);
-  keys::put_u64be(out, first_idx);
+  bytes::put_u64be(out, ino);
+  bytes::put_u64be(out, first_idx);
   for (auto c : chunks) append_chunk(out, c);
   return out;
 }
 
 Outcome<ValueType> peek_type(std::string_view value) {
   if (value.size() < kValueHeaderSize) return corrupt("?", "shorter than a header");
-  if (keys::get_u32be(value.data()) != kValueMagic) return corrupt("?", "bad magic");
+  if (bytes::get_u32be(value.data()) != kValueMagic) return corrupt("?", "bad magic");
   if (static_cast<uint8_t>(value[4]) != kSchema) return corrupt("?", "other schema");
   const auto t = static_cast<uint8_t>(value[5]);
   if (t > static_cast<uint8_t>(ValueType::piece)) return corrupt("?", "unknown type");
@@ -86,13 +86,13 @@ Outcome<std::string> decode_value(std::string_view value, ValueType type, std::s
                                   uint64_t max_raw) {
   if (value.size() < kValueHeaderSize) return corrupt(key, "shorter than a header");
   const char* h = value.data();
-  if (keys::get_u32be(h) != kValueMagic) return corrupt(key, "bad magic");
+  if (bytes::get_u32be(h) != kValueMagic) return corrupt(key, "bad magic");
   if (static_cast<uint8_t>(h[4]) != kSchema) return corrupt(key, "other schema");
   if (static_cast<uint8_t>(h[5]) != static_cast<uint8_t>(type)) return corrupt(key, "wrong type");
   const auto codec = static_cast<uint8_t>(h[6]);
-  if (keys::get_u64be(h + 8) != key_hash(key)) return corrupt(key, "written under another key");
-  const uint64_t raw_len = keys::get_u64be(h + 16);
-  const uint64_t sum = keys::get_u64be(h + 24);
+  if (bytes::get_u64be(h + 8) != key_hash(key)) return corrupt(key, "written under another key");
+  const uint64_t raw_len = bytes::get_u64be(h + 16);
+  const uint64_t sum = bytes::get_u64be(h + 24);
   if (raw_len > max_raw) return corrupt(key, fmt::format("raw length {} too big", raw_len));
   std::string_view payload = value.substr(kValueHeaderSize);
 
@@ -102,13 +102,13 @@ Outcome<std::string> decode_value(std::string_view value, ValueType type, std::s
     raw.assign(payload);
   } else if (codec == static_cast<uint8_t>(Codec::chunks)) {
     if (payload.size() < 16) return corrupt(key, "chunk payload truncated");
-    const uint64_t ino = keys::get_u64be(payload.data());
-    const uint64_t first = keys::get_u64be(payload.data() + 8);
+    const uint64_t ino = bytes::get_u64be(payload.data());
+    const uint64_t first = bytes::get_u64be(payload.data() + 8);
     payload.remove_prefix(16);
     raw.reserve(raw_len);
     for (uint64_t idx = first; !payload.empty(); ++idx) {
       if (payload.size() < 4) return corrupt(key, "chunk length truncated");
-      const uint32_t len = keys::get_u32be(payload.data());
+      const uint32_t len = bytes::get_u32be(payload.data());
       if (payload.size() - 4 < len) return corrupt(key, "chunk truncated");
       // Bounds the decode before it allocates.
       auto chunk =

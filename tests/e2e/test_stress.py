@@ -23,7 +23,7 @@ SECONDS = float(os.environ.get("GOCACHEFS_STRESS_SECONDS", "180"))
 
 @pytest.mark.watchdog(SECONDS + 600)
 def test_builds_snapshots_swaps_compactions_and_eviction_together(tmp_path, fuse_env):
-    report = combined_load.run(tmp_path, SECONDS, max_size="60M", swap_every=15,
+    report = combined_load.run(tmp_path, SECONDS, max_size="40M", swap_every=15,
                                verify_every=40, log=lambda line: None)
     harness.MEASUREMENTS.append("stress: " + report.summary())
     problems = report.failures + report.damage + report.control_errors + report.daemon_problems

@@ -145,7 +145,8 @@ def test_bad_sizes_and_durations_are_usage_errors(tmp_path, args):
 
 
 def test_space_commands_act_on_the_mount(gocachefs):
-    """evict --to 0 empties the cache through the daemon, and the kernel forgets the files."""
+    """evict --to 0 keeps what was just used (--protect-recent), says so, and with
+    --include-recent empties the cache through the daemon; the kernel forgets the files."""
     d = gocachefs("sp")
     ns = d.mnt / "go1.19.8"
     (ns / "ab").mkdir(parents=True)
@@ -153,7 +154,12 @@ def test_space_commands_act_on_the_mount(gocachefs):
         (ns / "ab" / f"f{i:02d}-d").write_bytes(os.urandom(10000))
     assert len(os.listdir(ns / "ab")) == 20
     res = ctl_json(d.store, "evict", "--to", "0")["result"]
-    assert res["files"] == 20, res
+    assert res["files"] == 0 and res["kept_bytes"] >= 20 * 10000, res
+    r = ctl(d.store, "evict", "--to", "0")
+    assert r.stdout.startswith("evicted 0 files") and "--include-recent" in r.stdout, r.stdout
+    assert len(os.listdir(ns / "ab")) == 20
+    res = ctl_json(d.store, "evict", "--to", "0", "--include-recent")["result"]
+    assert res["files"] == 20 and res["kept_bytes"] == 0, res
     assert os.listdir(ns / "ab") == []
     assert not (ns / "ab" / "f00-d").exists()
     (ns / "ab" / "new-d").write_bytes(b"still works")

@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "store/chunk.hpp"
-#include "store/keys.hpp"
+#include "store/codec/chunk.hpp"
+#include "store/local/keys.hpp"
 #include "store/store.hpp"
-#include "store/testing.hpp"
+#include "store/testing/testing.hpp"
 
 namespace {
 

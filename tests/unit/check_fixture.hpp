@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "store/check_scan.hpp"
-#include "store/keys.hpp"
-#include "store/testing.hpp"
+#include "store/local/check_scan.hpp"
+#include "store/local/keys.hpp"
+#include "store/testing/testing.hpp"
 #include "store_fixture.hpp"
 
 namespace gcfs::test {

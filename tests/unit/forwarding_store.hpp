@@ -85,6 +85,25 @@ class ForwardingStore : public Store {
   Result<CheckReport> repair(NsId ns, const Progress& progress) override {
     return s_.repair(ns, progress);
   }
+  Result<SnapshotInfo> create_snapshot(std::string_view name, std::string_view ns) override {
+    return s_.create_snapshot(name, ns);
+  }
+  Result<std::vector<SnapshotInfo>> list_snapshots() override { return s_.list_snapshots(); }
+  Result<SnapshotInfo> find_snapshot(std::string_view name) override {
+    return s_.find_snapshot(name);
+  }
+  Status delete_snapshot(std::string_view name) override { return s_.delete_snapshot(name); }
+  Result<SwapResult> swap_snapshot(std::string_view snap, std::string_view ns) override {
+    return s_.swap_snapshot(snap, ns);
+  }
+  Result<ArchiveSummary> export_snapshot(std::string_view name, const std::string& path,
+                                         const Progress& progress) override {
+    return s_.export_snapshot(name, path, progress);
+  }
+  Result<ArchiveSummary> import_archive(const std::string& path, std::string_view as_name,
+                                        bool as_namespace, const Progress& progress) override {
+    return s_.import_archive(path, as_name, as_namespace, progress);
+  }
 
  protected:
   Store& s_;

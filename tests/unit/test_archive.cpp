@@ -8,9 +8,9 @@
 #include <iterator>
 
 #include "snapshot_fixture.hpp"
-#include "store/archive_format.hpp"
-#include "store/archive_reader.hpp"
-#include "store/keys.hpp"
+#include "store/archive/format.hpp"
+#include "store/archive/reader.hpp"
+#include "store/local/keys.hpp"
 
 namespace gcfs::test {
 namespace {
@@ -31,9 +31,9 @@ class ArchiveTest : public SnapshotTest {
  protected:
   void SetUp() override {
     SnapshotTest::SetUp();
-    ASSERT_TRUE(create_snapshot(*store_, "s1", "go1.19.8"));
+    ASSERT_TRUE(store_->create_snapshot("s1", "go1.19.8"));
     good_ = dir_.path() + "/good.gcfsarc";
-    auto sum = export_snapshot(*store_, "s1", good_);
+    auto sum = store_->export_snapshot("s1", good_);
     ASSERT_TRUE(sum) << sum.error().message();
     bytes_ = slurp(good_);
   }
@@ -43,7 +43,7 @@ class ArchiveTest : public SnapshotTest {
     std::string s;
     auto names = store_->list_namespaces();
     for (const auto& n : *names) s += "ns " + n.name + "\n";
-    auto snaps = list_snapshots(*store_);
+    auto snaps = store_->list_snapshots();
     for (const auto& n : *snaps) s += "snap " + n.name + "\n";
     return s;
   }
@@ -54,14 +54,14 @@ class ArchiveTest : public SnapshotTest {
     const std::string path = dir_.path() + "/bad.gcfsarc";
     spit(path, bytes);
     const std::string before = store_state();
-    auto r = import_archive(*store_, path, "imported", false);
+    auto r = store_->import_archive(path, "imported", false);
     ASSERT_FALSE(r) << "accepted a bad archive (" << why << ")";
     EXPECT_EQ(r.error().message().find('\n'), std::string::npos);
     EXPECT_NE(r.error().message(), "");
     if (!why.empty()) {
       EXPECT_NE(r.error().message().find(why), std::string::npos) << r.error().message();
     }
-    auto as_ns = import_archive(*store_, path, "imported", true);
+    auto as_ns = store_->import_archive(path, "imported", true);
     EXPECT_FALSE(as_ns);
     EXPECT_EQ(store_state(), before);
     reopen();
@@ -104,16 +104,16 @@ class ArchiveTest : public SnapshotTest {
 
 TEST_F(ArchiveTest, RoundTripIsByteIdentical) {
   auto source = tree(ns_);
-  auto sum = import_archive(*store_, good_, "copy", true);
+  auto sum = store_->import_archive(good_, "copy", true);
   ASSERT_TRUE(sum) << sum.error().message();
   EXPECT_EQ(sum->ns, "go1.19.8");
   EXPECT_EQ(sum->go_version, "go1.19.8");
   EXPECT_EQ(tree(ns_id("copy")), source);
   EXPECT_EQ(*store_->stats(ns_id("copy")), *store_->recount(ns_id("copy")));
   // Imported as a snapshot and exported again: the same archive bytes.
-  ASSERT_TRUE(import_archive(*store_, good_, "s2", false));
+  ASSERT_TRUE(store_->import_archive(good_, "s2", false));
   const std::string again = dir_.path() + "/again.gcfsarc";
-  ASSERT_TRUE(export_snapshot(*store_, "s2", again));
+  ASSERT_TRUE(store_->export_snapshot("s2", again));
   EXPECT_EQ(slurp(again), bytes_);
   // Survives a reopen, and the copy is a normal writable namespace.
   reopen();
@@ -132,10 +132,10 @@ TEST_F(ArchiveTest, CheckArchiveReportsSummary) {
 }
 
 TEST_F(ArchiveTest, NameClashRefused) {
-  ASSERT_TRUE(import_archive(*store_, good_, "x", false));
-  EXPECT_EQ(import_archive(*store_, good_, "x", false).code(), Errc::exists);
-  EXPECT_EQ(import_archive(*store_, good_, "go1.19.8", true).code(), Errc::exists);
-  EXPECT_EQ(import_archive(*store_, dir_.path() + "/missing", "y", false).code(), Errc::not_found);
+  ASSERT_TRUE(store_->import_archive(good_, "x", false));
+  EXPECT_EQ(store_->import_archive(good_, "x", false).code(), Errc::exists);
+  EXPECT_EQ(store_->import_archive(good_, "go1.19.8", true).code(), Errc::exists);
+  EXPECT_EQ(store_->import_archive(dir_.path() + "/missing", "y", false).code(), Errc::not_found);
 }
 
 TEST_F(ArchiveTest, TruncatedRefused) {
@@ -175,7 +175,7 @@ TEST_F(ArchiveTest, RebuiltArchiveIsAccepted) {
   // fail for their one defect only.
   const std::string path = dir_.path() + "/rebuilt.gcfsarc";
   spit(path, build(records()));
-  auto r = import_archive(*store_, path, "rebuilt", true);
+  auto r = store_->import_archive(path, "rebuilt", true);
   ASSERT_TRUE(r) << r.error().message();
 }
 

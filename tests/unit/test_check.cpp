@@ -6,8 +6,8 @@
 #include <tuple>
 
 #include "check_fixture.hpp"
-#include "store/chunk.hpp"
-#include "store/inode_record.hpp"
+#include "store/codec/chunk.hpp"
+#include "store/local/inode_record.hpp"
 
 namespace gcfs {
 namespace {

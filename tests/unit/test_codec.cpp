@@ -2,9 +2,9 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include "store/chunk.hpp"
-#include "store/inode_record.hpp"
-#include "store/keys.hpp"
+#include "store/codec/chunk.hpp"
+#include "store/local/inode_record.hpp"
+#include "store/local/keys.hpp"
 #include "store_fixture.hpp"
 
 namespace gcfs {

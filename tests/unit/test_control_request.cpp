@@ -7,9 +7,9 @@
 #include <chrono>
 #include <string>
 
-#include "tools/control/control.hpp"
-#include "tools/control/json_text.hpp"
-#include "tools/control/line_io.hpp"
+#include "store/admin/control.hpp"
+#include "store/admin/json_text.hpp"
+#include "store/admin/line_io.hpp"
 
 using gcfs::control::check_request;
 using gcfs::control::json;

@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "fusefs/control_slots.hpp"
+#include "fusefs/daemon/control_slots.hpp"
 
 using gcfs::fusefs::ControlLimits;
 using gcfs::fusefs::ControlSlots;

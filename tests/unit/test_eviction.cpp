@@ -10,15 +10,15 @@
 #include <ctime>
 
 #include "forwarding_store.hpp"
-#include "fusefs/space_manager.hpp"
+#include "policy/runtime/space_manager.hpp"
 #include "store/snapshots.hpp"
 #include "store_fixture.hpp"
 
 namespace gcfs {
 namespace {
 
-using fusefs::SpaceManager;
-using fusefs::SpaceOptions;
+using policy::SpaceManager;
+using policy::SpaceOptions;
 
 int64_t now_ns() {
   struct timespec ts {};
@@ -116,7 +116,7 @@ class ReplacingStore : public test::ForwardingStore {
 TEST_F(EvictionTest, EvictionNeverRemovesAFileThatReplacedTheChosenOne) {
   put(kRootIno, "victim", std::string(10'000, 'v'));  // created at kT1: the oldest
   ReplacingStore racing(*store_, ns_);
-  SpaceManager mgr(racing, SpaceOptions{});
+  policy::SpaceManager mgr(racing, policy::SpaceOptions{});
   auto r = mgr.evict_to(0);
   ASSERT_TRUE(r) << r.error().message();
   ASSERT_NE(racing.replacement, 0u);
@@ -129,8 +129,8 @@ TEST_F(EvictionTest, EvictionNeverRemovesAFileThatReplacedTheChosenOne) {
 
 TEST_F(EvictionTest, ASwappedOutNamespaceIsASnapshotThatTheSpacePolicyLeavesAlone) {
   const Ino f = put(kRootIno, "f", std::string(5000, 'x'));
-  ASSERT_TRUE(create_snapshot(*store_, "s1", "go1.19"));
-  auto swapped = swap_snapshot(*store_, "s1", "go1.19");
+  ASSERT_TRUE(store_->create_snapshot("s1", "go1.19"));
+  auto swapped = store_->swap_snapshot("s1", "go1.19");
   ASSERT_TRUE(swapped) << swapped.error().message();
   const NsId old_id = swapped->old_id;
   ASSERT_EQ(old_id, ns_);
@@ -145,7 +145,7 @@ TEST_F(EvictionTest, ASwappedOutNamespaceIsASnapshotThatTheSpacePolicyLeavesAlon
   EXPECT_EQ(store_->unlink_if_unused(old_id, kRootIno, "f", f, INT64_MAX, test::kT2).code(),
             Errc::not_found);
   EXPECT_EQ(store_->stats(old_id).value(), before);
-  auto auto_snap = find_snapshot(*store_, swapped->auto_snapshot);
+  auto auto_snap = store_->find_snapshot(swapped->auto_snapshot);
   ASSERT_TRUE(auto_snap);
   EXPECT_EQ(auto_snap->stats, before);
   // The new id is the namespace: its index works.
@@ -157,9 +157,9 @@ TEST_F(EvictionTest, EntriesUsedRecentlyStayAndTheExcessIsReported) {
   std::vector<Ino> files;
   for (int i = 0; i < 10; ++i) files.push_back(put(kRootIno, fmt::format("f{}", i), "data"));
   for (int i = 0; i < 5; ++i) use(files[i], now_ns());  // in use: the other five are old
-  SpaceOptions so;
+  policy::SpaceOptions so;
   so.limits.max_bytes = store_->stats(ns_)->live_bytes / 4;  // less than the five in use
-  SpaceManager mgr(*store_, so);
+  policy::SpaceManager mgr(*store_, so);
   // Rounds estimate what they free and re-read the exact figures next time.
   auto r = mgr.enforce_limits();
   uint64_t evicted = 0;
@@ -173,16 +173,25 @@ TEST_F(EvictionTest, EntriesUsedRecentlyStayAndTheExcessIsReported) {
   for (int i = 0; i < 10; ++i) EXPECT_EQ(exists(kRootIno, fmt::format("f{}", i)), i < 5) << i;
   EXPECT_GT(mgr.in_use_excess_bytes(), 0u);
   EXPECT_GE(mgr.counters().snapshot().limit_in_use_rounds, 1u);
-  // Manual eviction respects it too.
-  EXPECT_EQ(mgr.evict_to(0)->files, 0u);
+  // Manual eviction respects it too, and reports what it kept.
+  auto manual = mgr.evict_to(0);
+  ASSERT_TRUE(manual);
+  EXPECT_EQ(manual->files, 0u);
+  EXPECT_GT(manual->short_bytes, 0u);
   // Without the protection they go.
   so.protect_recent = std::chrono::seconds(0);
-  SpaceManager unprotected(*store_, so);
+  policy::SpaceManager unprotected(*store_, so);
   EXPECT_GT(unprotected.enforce_limits()->files, 0u);
   while (unprotected.enforce_limits()->files > 0) {
   }
   EXPECT_LE(store_->stats(ns_)->live_bytes, so.limits.max_bytes);
   EXPECT_EQ(unprotected.in_use_excess_bytes(), 0u);
+  // An operator's --include-recent takes the rest.
+  auto all = mgr.evict_to(0, /*include_recent=*/true);
+  ASSERT_TRUE(all);
+  EXPECT_GT(all->files, 0u);
+  EXPECT_EQ(all->short_bytes, 0u);
+  for (int i = 0; i < 10; ++i) EXPECT_FALSE(exists(kRootIno, fmt::format("f{}", i))) << i;
   expect_consistent();
 }
 
@@ -197,7 +206,7 @@ TEST_F(EvictionTest, AnOutputNamedByARecentlyUsedActionStays) {
   const Ino a2 = put(aa, std::string(64, '2') + "-a", action_content('2', out));
   const Ino d = put(bb, out + "-d", std::string(3000, 'd'));
   use(a2, now_ns());
-  SpaceManager mgr(*store_, SpaceOptions{});
+  policy::SpaceManager mgr(*store_, policy::SpaceOptions{});
   mgr.note_action_uses(ns_, {{a2, now_ns()}});
   auto r = mgr.evict_to(0);
   ASSERT_TRUE(r) << r.error().message();
@@ -212,15 +221,18 @@ TEST_F(EvictionTest, AnOutputNamedByARecentlyUsedActionStays) {
 
 TEST_F(EvictionTest, NothingOfANamespaceGoesRightAfterASwap) {
   for (int i = 0; i < 5; ++i) put(kRootIno, fmt::format("f{}", i), "data");  // old uses
-  SpaceOptions so;
+  policy::SpaceOptions so;
   so.limits.max_bytes = store_->stats(ns_)->live_bytes / 2;
-  SpaceManager mgr(*store_, so);
+  policy::SpaceManager mgr(*store_, so);
   mgr.note_swap(ns_);
   auto r = mgr.enforce_limits();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->files, 0u);
   EXPECT_GT(mgr.in_use_excess_bytes(), 0u);
   for (int i = 0; i < 5; ++i) EXPECT_TRUE(exists(kRootIno, fmt::format("f{}", i)));
+  auto trimmed = mgr.trim_unused(std::chrono::seconds(0), /*include_recent=*/true);
+  ASSERT_TRUE(trimmed);
+  EXPECT_EQ(trimmed->files, 5u);
 }
 
 }  // namespace

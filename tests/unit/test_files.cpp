@@ -2,8 +2,8 @@
 // transitions between them, holes, overwrites, truncation, reopen, orphans.
 #include <gtest/gtest.h>
 
-#include "store/keys.hpp"
-#include "store/testing.hpp"
+#include "store/local/keys.hpp"
+#include "store/testing/testing.hpp"
 #include "store_fixture.hpp"
 
 namespace gcfs {

@@ -13,8 +13,8 @@
 #include <mutex>
 #include <thread>
 
-#include "store/rocks_reclaim.hpp"
-#include "store/testing.hpp"
+#include "store/local/rocks_reclaim.hpp"
+#include "store/testing/testing.hpp"
 #include "store_fixture.hpp"
 
 namespace gcfs {

@@ -2,8 +2,8 @@
 // namespace's data is gone, also after reopening.
 #include <gtest/gtest.h>
 
-#include "store/keys.hpp"
-#include "store/testing.hpp"
+#include "store/local/keys.hpp"
+#include "store/testing/testing.hpp"
 #include "store_fixture.hpp"
 
 namespace gcfs {

@@ -2,7 +2,7 @@
 // library's reading of the Prometheus text format (tools/health).
 #include <gtest/gtest.h>
 
-#include "fusefs/mount_args.hpp"
+#include "fusefs/daemon/mount_args.hpp"
 #include "tools/health/health.hpp"
 
 namespace gcfs {

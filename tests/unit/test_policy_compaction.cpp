@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "policy/compaction.hpp"
+#include "policy/rules/compaction.hpp"
 
 using gcfs::policy::compaction_tier;
 using gcfs::policy::CompactionThresholds;

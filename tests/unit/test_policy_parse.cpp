@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <limits>
 
-#include "policy/parse.hpp"
+#include "policy/rules/parse.hpp"
 
 namespace gcfs::policy {
 namespace {

@@ -1,7 +1,7 @@
 // Space policy: compaction plans, eviction amounts, the Go cache layout.
 #include <gtest/gtest.h>
 
-#include "policy/space.hpp"
+#include "policy/rules/space.hpp"
 
 namespace gcfs::policy {
 namespace {

@@ -10,7 +10,7 @@
 
 #include "redis_fixture.hpp"
 #include "remote_test_util.hpp"
-#include "store/chunk.hpp"
+#include "store/codec/chunk.hpp"
 #include "store/remote/sharded.hpp"
 #include "store/remote/uploader.hpp"
 

@@ -11,7 +11,7 @@
 #include <fstream>
 #include <map>
 
-#include "store/chunk.hpp"
+#include "store/codec/chunk.hpp"
 #include "store/remote/breaker.hpp"
 #include "store/remote/config.hpp"
 #include "store/remote/endpoint.hpp"

@@ -8,16 +8,16 @@
 #include <cstdio>
 #include <ctime>
 
-#include "fusefs/space_manager.hpp"
+#include "policy/runtime/space_manager.hpp"
 #include "store/pending_write.hpp"
-#include "store/testing.hpp"
+#include "store/testing/testing.hpp"
 #include "store_fixture.hpp"
 
 namespace gcfs {
 namespace {
 
-using fusefs::SpaceManager;
-using fusefs::SpaceOptions;
+using policy::SpaceManager;
+using policy::SpaceOptions;
 using test::random_bytes;
 using test::text_bytes;
 
@@ -160,10 +160,10 @@ TEST_F(SpaceTest, CompactionReturnsPhysicalToLive) {
   }
   auto before = store_->space(ns_).value();
   EXPECT_LT(before.occupancy(), 0.5);
-  SpaceOptions so;
+  policy::SpaceOptions so;
   so.compaction.min_physical_bytes = 1 * MiB;
   so.compaction.min_garbage_bytes = 1 * MiB;
-  SpaceManager mgr(*store_, so);
+  policy::SpaceManager mgr(*store_, so);
   ASSERT_TRUE(mgr.compaction_round());
   auto after = store_->space(ns_).value();
   EXPECT_LE(after.physical_bytes, after.live_bytes * 5 / 4)
@@ -219,7 +219,7 @@ TEST_F(SpaceTest, EvictsOldestFirstWithActionOutputs) {
   use(id2, 500);  // used since by something else: stays
   use(ix, 300);
 
-  SpaceManager mgr(*store_, SpaceOptions{});
+  policy::SpaceManager mgr(*store_, policy::SpaceOptions{});
   auto usage = [&] { return mgr.usage()->at(ns_); };
   auto r = mgr.evict_to(usage() - 1);
   ASSERT_TRUE(r) << r.error().message();
@@ -245,10 +245,10 @@ TEST_F(SpaceTest, EvictsOldestFirstWithActionOutputs) {
 TEST_F(SpaceTest, LimitsEvictDownToTheLowWatermark) {
   for (int i = 0; i < 20; ++i) put(kRootIno, fmt::format("f{}", i), random_bytes(100'000, i));
   for (int i = 0; i < 20; ++i) use(store_->lookup(ns_, kRootIno, fmt::format("f{}", i))->ino, i);
-  SpaceOptions so;
+  policy::SpaceOptions so;
   so.limits.max_bytes = 1 * MiB;
   so.limits.low_watermark = 0.5;
-  SpaceManager mgr(*store_, so);
+  policy::SpaceManager mgr(*store_, so);
   auto r = mgr.enforce_limits();
   ASSERT_TRUE(r);
   const uint64_t live = mgr.usage()->at(ns_);
@@ -266,7 +266,7 @@ TEST_F(SpaceTest, TrimEvictsWhatWasNotUsedRecently) {
   Ino new_f = put(kRootIno, "new", "n");
   use(old_f, now_ns() - 7200LL * 1'000'000'000, true);
   use(new_f, now_ns());
-  SpaceManager mgr(*store_, SpaceOptions{});
+  policy::SpaceManager mgr(*store_, policy::SpaceOptions{});
   auto r = mgr.trim_unused(std::chrono::hours(1));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->files, 1u);
@@ -276,7 +276,7 @@ TEST_F(SpaceTest, TrimEvictsWhatWasNotUsedRecently) {
 
 TEST_F(SpaceTest, EvictionsAndCompactionsAreCountedByNamespaceName) {
   for (int i = 0; i < 10; ++i) put(kRootIno, fmt::format("f{}", i), random_bytes(100'000, i));
-  SpaceManager mgr(*store_, SpaceOptions{});
+  policy::SpaceManager mgr(*store_, policy::SpaceOptions{});
   auto r = mgr.evict_to(mgr.usage()->at(ns_) - 250'000);
   ASSERT_TRUE(r);
   ASSERT_GT(r->files, 0u);
@@ -286,10 +286,10 @@ TEST_F(SpaceTest, EvictionsAndCompactionsAreCountedByNamespaceName) {
   const auto& c = snap.ns.at("go1.19");
   EXPECT_EQ(c.evictions, r->files);
   EXPECT_EQ(c.evicted_bytes, r->bytes);
-  EXPECT_EQ(c.compactions[static_cast<size_t>(fusefs::CompactionKind::manual)], 1u);
-  EXPECT_EQ(c.compactions[static_cast<size_t>(fusefs::CompactionKind::background)], 0u);
+  EXPECT_EQ(c.compactions[static_cast<size_t>(policy::CompactionKind::manual)], 1u);
+  EXPECT_EQ(c.compactions[static_cast<size_t>(policy::CompactionKind::background)], 0u);
   EXPECT_GT(c.compacted_bytes, 0u);  // the evicted files' data went
-  const auto& h = snap.durations[static_cast<size_t>(fusefs::CompactionKind::manual)];
+  const auto& h = snap.durations[static_cast<size_t>(policy::CompactionKind::manual)];
   EXPECT_EQ(h.count, 1u);
   uint64_t in_buckets = 0;
   for (uint64_t n : h.buckets) in_buckets += n;

@@ -7,9 +7,9 @@
 #include <atomic>
 #include <thread>
 
-#include "store/chunk.hpp"
-#include "store/keys.hpp"
-#include "store/testing.hpp"
+#include "store/codec/chunk.hpp"
+#include "store/local/keys.hpp"
+#include "store/testing/testing.hpp"
 #include "store_fixture.hpp"
 
 namespace gcfs {

@@ -11,8 +11,8 @@
 #include <fstream>
 #include <thread>
 
-#include "store/lock_holder.hpp"
-#include "store/open_wait.hpp"
+#include "store/local/lock_holder.hpp"
+#include "store/store.hpp"
 #include "store_fixture.hpp"
 
 namespace gcfs {

@@ -9,9 +9,9 @@
 #include <cstdio>
 #include <cstring>
 
-#include "store/open_wait.hpp"
-#include "tools/control/json_text.hpp"
-#include "tools/control/line_io.hpp"
+#include "store/admin/json_text.hpp"
+#include "store/admin/line_io.hpp"
+#include "store/store.hpp"
 
 namespace gcfs::ctl {
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "tools/control/control.hpp"
+#include "store/admin/control.hpp"
 
 namespace gcfs::ctl {
 

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "tools/control/control.hpp"
+#include "store/admin/control.hpp"
 
 namespace gcfs::ctl {
 

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "tools/control/json_text.hpp"
+#include "store/admin/json_text.hpp"
 #include "tools/gocachectl/client.hpp"
 #include "tools/health/health.hpp"
 

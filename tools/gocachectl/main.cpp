@@ -6,9 +6,9 @@
 #include <exception>
 #include <filesystem>
 
+#include "policy/cli/checks.hpp"
+#include "store/admin/json_text.hpp"
 #include "store/paths.hpp"
-#include "tools/cli/checks.hpp"
-#include "tools/control/json_text.hpp"
 #include "tools/gocachectl/cacheprog_cmd.hpp"
 #include "tools/gocachectl/client.hpp"
 #include "tools/gocachectl/env.hpp"
@@ -135,7 +135,11 @@ int run(int argc, char** argv) {
   });
   auto* evict = app.add_subcommand("evict", "Evict least recently used files down to a size");
   evict->add_option("--to", a, "Target size")->required()->check(gcfs::cli::size());
-  evict->callback([&] { req = {{"cmd", "evict"}, {"to", a}}; });
+  bool include_recent = false;
+  const char* recent_help =
+      "Also evict entries used within --protect-recent (open ones always stay)";
+  evict->add_flag("--include-recent", include_recent, recent_help);
+  evict->callback([&] { req = {{"cmd", "evict"}, {"to", a}, {"include_recent", include_recent}}; });
   std::string metrics = "127.0.0.1:9868";
   auto* health = app.add_subcommand(
       "health", "Tiered health checks; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN");
@@ -145,7 +149,10 @@ int run(int argc, char** argv) {
   health->callback([&] { req = {{"cmd", "health"}}; });
   auto* trim = app.add_subcommand("trim", "Remove files unused for a duration");
   trim->add_option("--unused-for", a, "Duration")->required()->check(gcfs::cli::duration());
-  trim->callback([&] { req = {{"cmd", "trim"}, {"unused_for", a}}; });
+  trim->add_flag("--include-recent", include_recent, recent_help);
+  trim->callback([&] {
+    req = {{"cmd", "trim"}, {"unused_for", a}, {"include_recent", include_recent}};
+  });
 
   require_utf8(&app);
   try {

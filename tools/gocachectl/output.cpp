@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "tools/control/json_text.hpp"
+#include "store/admin/json_text.hpp"
 
 namespace gcfs::ctl {
 
@@ -136,6 +136,14 @@ void print_human(const std::string& cmd, const json& r) {
     fmt::print("\n");
   } else if (cmd == "verify") {
     print_verify(r);
+  } else if (cmd == "evict" || cmd == "trim") {
+    fmt::print("evicted {} files ({})\n", u(r, "files"), human_bytes(u(r, "bytes")));
+    if (u(r, "kept_bytes") > 0) {
+      fmt::print(
+          "kept {} in entries open or used within the daemon's --protect-recent window "
+          "(--include-recent evicts the recent ones too)\n",
+          human_bytes(u(r, "kept_bytes")));
+    }
   } else {
     fmt::print("{}\n", control::to_text(r, 2));
   }

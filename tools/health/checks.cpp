@@ -61,10 +61,10 @@ Check check_mount(const Options& o) {
     c.message = fmt::format("{} is not a gocachefs mount", o.mountpoint);
     return c;
   }
-  const std::string err = probe_mount(o.mountpoint, o.timeout);
-  c.state = err.empty() ? State::ok : State::critical;
-  c.message = err.empty() ? fmt::format("{} responds", o.mountpoint)
-                          : fmt::format("{}: {}", o.mountpoint, err);
+  const Status probe = probe_mount(o.mountpoint, o.timeout);
+  c.state = probe ? State::ok : State::critical;
+  c.message = probe ? fmt::format("{} responds", o.mountpoint)
+                    : fmt::format("{}: {}", o.mountpoint, probe.error().message());
   return c;
 }
 
@@ -203,10 +203,12 @@ Report run_checks(const Options& o) {
   if (!o.mountpoint.empty()) r.checks.push_back(check_mount(o));
   Scrape m;
   if (!o.metrics.empty() && o.metrics != "off") {
-    auto body = http_get_metrics(o.metrics, o.timeout, &m.error);
+    auto body = http_get_metrics(o.metrics, o.timeout);
     if (body) {
       m.ok = true;
       m.samples = parse_text_format(*body);
+    } else {
+      m.error = body.error().message();
     }
     r.checks.push_back(
         {"metrics", m.ok ? State::ok : State::critical,

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "store/result.hpp"
+
 namespace gcfs::health {
 
 enum class State { ok = 0, warning = 1, critical = 2, unknown = 3 };
@@ -79,12 +81,11 @@ struct Sample {
   double value = 0;
 };
 std::vector<Sample> parse_text_format(const std::string& text);
-// GET http://ADDRESS/metrics; the body, or an error message in `error`.
-std::optional<std::string> http_get_metrics(const std::string& address,
-                                            std::chrono::milliseconds timeout, std::string* error);
+// GET http://ADDRESS/metrics: the body, or what went wrong.
+Result<std::string> http_get_metrics(const std::string& address, std::chrono::milliseconds timeout);
 // stat() of `path` and of a fresh name in it (a lookup the daemon must
-// answer) in a child process; "" when it answered in time with a
+// answer) in a child process: ok when it answered in time with a
 // directory, else what went wrong ("timed out after 3000 ms", strerror, ...).
-std::string probe_mount(const std::string& path, std::chrono::milliseconds timeout);
+Status probe_mount(const std::string& path, std::chrono::milliseconds timeout);
 
 }  // namespace gcfs::health

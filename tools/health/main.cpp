@@ -4,7 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
-#include "tools/cli/checks.hpp"
+#include "policy/cli/checks.hpp"
 #include "tools/health/health.hpp"
 
 int main(int argc, char** argv) {

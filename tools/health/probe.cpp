@@ -14,14 +14,18 @@
 
 namespace gcfs::health {
 
-std::string probe_mount(const std::string& path, std::chrono::milliseconds timeout) {
+namespace {
+Error failed(std::string why) { return Error(Errc::io, std::move(why)); }
+}  // namespace
+
+Status probe_mount(const std::string& path, std::chrono::milliseconds timeout) {
   // The root's attributes sit in the kernel's cache; a name never used
   // before must reach the daemon (a lookup), which shows it is answering.
   const std::string fresh =
       fmt::format("{}/.gocachefs-health-{}-{}", path, getpid(),
                   std::chrono::steady_clock::now().time_since_epoch().count());
   pid_t pid = fork();
-  if (pid < 0) return fmt::format("fork: {}", std::strerror(errno));
+  if (pid < 0) return failed(fmt::format("fork: {}", std::strerror(errno)));
   if (pid == 0) {
     struct stat st;
     if (stat(path.c_str(), &st) != 0) _exit(errno & 0xff);
@@ -34,20 +38,21 @@ std::string probe_mount(const std::string& path, std::chrono::milliseconds timeo
   while (true) {
     pid_t r = waitpid(pid, &status, WNOHANG);
     if (r == pid) break;
-    if (r < 0 && errno != EINTR) return fmt::format("waitpid: {}", std::strerror(errno));
+    if (r < 0 && errno != EINTR) return failed(fmt::format("waitpid: {}", std::strerror(errno)));
     if (std::chrono::steady_clock::now() >= deadline) {
       // A child blocked in a FUSE request dies on SIGKILL once the request
       // is aborted; do not wait for it (it may be stuck): report the hang.
       kill(pid, SIGKILL);
       waitpid(pid, &status, WNOHANG);
-      return fmt::format("stat timed out after {} ms (mount hung)", timeout.count());
+      return failed(fmt::format("stat timed out after {} ms (mount hung)", timeout.count()));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  if (!WIFEXITED(status)) return "probe killed";
+  if (!WIFEXITED(status)) return failed("probe killed");
   const int e = WEXITSTATUS(status);
-  if (e == 0) return "";
-  return e == ENOTCONN ? "transport endpoint not connected (daemon gone)" : std::strerror(e);
+  if (e == 0) return Status::ok();
+  return failed(e == ENOTCONN ? "transport endpoint not connected (daemon gone)"
+                              : std::strerror(e));
 }
 
 }  // namespace gcfs::health

@@ -35,26 +35,27 @@ bool split_address(const std::string& a, std::string* host, std::string* port) {
   return !host->empty();
 }
 
-// Connected socket or -1 (error set).
-int connect_to(const std::string& address, Clock::time_point deadline, std::string* error) {
+Error failed(std::string why) { return Error(Errc::io, std::move(why)); }
+
+// A connected socket.
+Result<int> connect_to(const std::string& address, Clock::time_point deadline) {
   std::string host, port;
   if (!split_address(address, &host, &port)) {
-    *error = fmt::format("metrics address '{}' is not HOST:PORT", address);
-    return -1;
+    return Error(Errc::invalid, fmt::format("metrics address '{}' is not HOST:PORT", address));
   }
+  std::string error;
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* res = nullptr;
   if (int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &res); rc != 0) {
-    *error = fmt::format("{}: {}", address, gai_strerror(rc));
-    return -1;
+    return failed(fmt::format("{}: {}", address, gai_strerror(rc)));
   }
   int fd = -1;
   for (addrinfo* ai = res; ai != nullptr && fd < 0; ai = ai->ai_next) {
     fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0) continue;
     if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) {
-      *error = fmt::format("connect to {}: {}", address, std::strerror(errno));
+      error = fmt::format("connect to {}: {}", address, std::strerror(errno));
       close(fd);
       fd = -1;
       continue;
@@ -64,22 +65,23 @@ int connect_to(const std::string& address, Clock::time_point deadline, std::stri
     socklen_t len = sizeof(err);
     if (poll(&p, 1, remaining_ms(deadline)) != 1 ||
         getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
-      *error = fmt::format("connect to {}: {}", address, err ? std::strerror(err) : "timed out");
+      error = fmt::format("connect to {}: {}", address, err ? std::strerror(err) : "timed out");
       close(fd);
       fd = -1;
     }
   }
   freeaddrinfo(res);
+  if (fd < 0)
+    return failed(error.empty() ? fmt::format("connect to {}: no address", address) : error);
   return fd;
 }
 
 }  // namespace
 
-std::optional<std::string> http_get_metrics(const std::string& address,
-                                            std::chrono::milliseconds timeout, std::string* error) {
+Result<std::string> http_get_metrics(const std::string& address,
+                                     std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
-  int fd = connect_to(address, deadline, error);
-  if (fd < 0) return std::nullopt;
+  GCFS_TRY_ASSIGN(const int fd, connect_to(address, deadline));
   const std::string req = "GET /metrics HTTP/1.0\r\nHost: " + address + "\r\n\r\n";
   std::string resp;
   size_t sent = 0;
@@ -108,19 +110,14 @@ std::optional<std::string> http_get_metrics(const std::string& address,
     if (n > 0) resp.append(buf, static_cast<size_t>(n));
   }
   close(fd);
-  if (!ok) {
-    *error = fmt::format("scrape of {} timed out or failed", address);
-    return std::nullopt;
-  }
+  if (!ok) return failed(fmt::format("scrape of {} timed out or failed", address));
   const auto body = resp.find("\r\n\r\n");
   if (!resp.starts_with("HTTP/") || body == std::string::npos) {
-    *error = fmt::format("{} did not answer HTTP", address);
-    return std::nullopt;
+    return failed(fmt::format("{} did not answer HTTP", address));
   }
   const auto sp = resp.find(' ');
   if (resp.compare(sp + 1, 3, "200") != 0) {
-    *error = fmt::format("{}: {}", address, resp.substr(0, resp.find('\r')));
-    return std::nullopt;
+    return failed(fmt::format("{}: {}", address, resp.substr(0, resp.find('\r'))));
   }
   return resp.substr(body + 4);
 }

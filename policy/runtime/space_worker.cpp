@@ -1,0 +1,101 @@
+#include "policy/runtime/space_worker.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
+#include "store/guarded.hpp"
+
+namespace gcfs::policy {
+
+SpaceWorker::SpaceWorker(Store& store, SpaceManager& manager, UseTracker& uses,
+                         SpaceWorkerOptions options)
+    : store_(store),
+      manager_(manager),
+      uses_(uses),
+      options_(options),
+      limits_loop_("space: limits", options.use_interval, [this] { limits_round(); }),
+      compaction_loop_("space: compaction", options.compaction_interval,
+                       [this] { compaction_round(); }) {}
+
+SpaceWorker::~SpaceWorker() { stop(); }
+
+void SpaceWorker::start() {
+  limits_loop_.start();
+  compaction_loop_.start(/*at_once=*/false);
+}
+
+void SpaceWorker::stop() {
+  cancel_ = true;
+  limits_loop_.stop();
+  compaction_loop_.stop();
+  // What the last seconds used survives the unmount.
+  guarded("space: recording uses", [&] { flush_uses(); });
+}
+
+void SpaceWorker::wake() { limits_loop_.wake(); }
+
+void SpaceWorker::flush_uses() {
+  for (auto& [ns, d] : uses_.drain()) {
+    // not_found: dropped, or swapped out (a snapshot now: its index stays).
+    if (Status s = store_.record_uses(ns, d.uses); !s && s.code() != Errc::not_found) {
+      spdlog::warn("space: recording uses in namespace {}: {}", ns, s.error().message());
+    }
+    manager_.note_action_uses(ns, d.actions);
+  }
+}
+
+// Each round runs through guarded() (BackgroundLoop): an exception is logged
+// and the loop carries on at its next round. A commit wakes this loop.
+void SpaceWorker::limits_round() {
+  const auto& l = manager_.options().limits;
+  const bool limited = l.max_bytes != 0 || l.ns_max_bytes != 0;
+  const auto now = std::chrono::steady_clock::now();
+  bool over = false;
+  if (limited) {
+    if (auto use = manager_.usage()) {
+      uint64_t total = 0;
+      for (const auto& [ns, bytes] : *use) {
+        total += bytes;
+        over = over || (l.ns_max_bytes != 0 && bytes > l.ns_max_bytes);
+      }
+      over = over || (l.max_bytes != 0 && total > l.max_bytes);
+    }
+  }
+  // Uses go to the index every interval, and before any eviction so that
+  // what a build just used is not what goes.
+  if (over || now >= next_flush_) {
+    flush_uses();
+    next_flush_ = now + options_.use_interval;
+  }
+  limits_loop_.next_round_at(next_flush_);
+  if (over) {
+    if (auto r = manager_.enforce_limits(); !r) {
+      spdlog::error("space: eviction failed: {}", r.error().message());
+    }
+  }
+}
+
+void SpaceWorker::compaction_round() {
+  if (Status s = manager_.compaction_round(&cancel_); !s) {
+    spdlog::error("space: compaction failed: {}", s.error().message());
+  }
+  log_space();
+}
+
+void SpaceWorker::log_space() {
+  auto all = store_.space_all();
+  if (!all) return;
+  auto line = [](const SpaceStats& s) {
+    return fmt::format(
+        "logical={} stored={} live={} physical={} sst={} wal={} occupancy={:.4f} histogram={}",
+        s.logical_bytes, s.stored_bytes, s.live_bytes, s.physical_bytes, s.sst_bytes, s.wal_bytes,
+        s.occupancy(), fmt::join(s.histogram, ","));
+  };
+  for (const auto& ns : all->namespaces) {
+    spdlog::debug("space: ns={} {}", ns.name, line(ns.stats));
+  }
+  spdlog::debug("space: total {}", line(all->total));
+}
+
+}  // namespace gcfs::policy

@@ -1,0 +1,55 @@
+// The daemon's background space threads. One persists file uses into the
+// store's LRU index and enforces the size limits (woken at once by a commit,
+// else every `use_interval`); the other runs compaction rounds every
+// `compaction_interval`. Neither holds a FUSE lock while the store works;
+// evicted entries are dropped from the kernel's view from these threads,
+// never from inside a FUSE request.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+
+#include "policy/runtime/space_manager.hpp"
+#include "policy/runtime/use_tracker.hpp"
+#include "store/background_loop.hpp"
+
+namespace gcfs::policy {
+
+struct SpaceWorkerOptions {
+  // Default: 2 s.
+  std::chrono::milliseconds use_interval{2000};
+  // Default: 5 s.
+  std::chrono::milliseconds compaction_interval{5000};
+};
+
+class SpaceWorker {
+ public:
+  SpaceWorker(Store& store, SpaceManager& manager, UseTracker& uses, SpaceWorkerOptions options);
+  ~SpaceWorker();
+  SpaceWorker(const SpaceWorker&) = delete;
+  SpaceWorker& operator=(const SpaceWorker&) = delete;
+
+  void start();
+  // Stops both threads (cancels a compaction at its next file boundary).
+  void stop();
+  // A commit happened in `ns`: check the limits now.
+  void wake();
+
+ private:
+  void limits_round();
+  void compaction_round();
+  void flush_uses();
+  void log_space();
+
+  Store& store_;
+  SpaceManager& manager_;
+  UseTracker& uses_;
+  SpaceWorkerOptions options_;
+  std::atomic<bool> cancel_{false};
+  // Only the limits loop's thread uses it.
+  std::chrono::steady_clock::time_point next_flush_{};
+  // Last: they stop before the state they use goes.
+  BackgroundLoop limits_loop_, compaction_loop_;
+};
+
+}  // namespace gcfs::policy
