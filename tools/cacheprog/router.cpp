@@ -4,7 +4,7 @@
 
 #include <thread>
 
-#include "store/lock_holder.hpp"
+#include "store/store.hpp"
 #include "tools/cacheprog/daemon_backend.hpp"
 #include "tools/cacheprog/direct_backend.hpp"
 
