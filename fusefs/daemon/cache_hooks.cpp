@@ -1,4 +1,4 @@
-// The daemon's side of the cacheprog front end (tools/control/cache_cmds.cpp):
+// The daemon's side of the cacheprog front end (store/admin/cache_cmds.cpp):
 // its lookups count as hits and misses and as uses for the LRU index, like
 // the go command's opens on the mount; what its puts create or rewrite is
 // dropped from the kernel's caches (a negative entry would otherwise hide a
@@ -8,8 +8,8 @@
 
 #include <cstring>
 
-#include "fusefs/control_hooks.hpp"
-#include "tools/gocache/layout.hpp"
+#include "fusefs/daemon/control_hooks.hpp"
+#include "store/gocache/layout.hpp"
 
 namespace gcfs::fusefs {
 

@@ -1,4 +1,4 @@
-#include "tools/control/body_socket.hpp"
+#include "store/admin/body_socket.hpp"
 
 #include <fmt/format.h>
 #include <poll.h>

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "tools/control/body_channel.hpp"
+#include "store/admin/body_channel.hpp"
 
 namespace gcfs::control {
 

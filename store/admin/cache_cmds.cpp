@@ -11,8 +11,8 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
-#include "tools/control/control.hpp"
-#include "tools/gocache/layout.hpp"
+#include "store/admin/control.hpp"
+#include "store/gocache/layout.hpp"
 
 namespace gcfs::control {
 

@@ -11,10 +11,10 @@
 #include <string>
 #include <string_view>
 
+#include "store/admin/body_channel.hpp"
+#include "store/gocache/store_cache.hpp"
 #include "store/snapshots.hpp"
 #include "store/store.hpp"
-#include "tools/control/body_channel.hpp"
-#include "tools/gocache/store_cache.hpp"
 
 namespace gcfs::control {
 

@@ -1,4 +1,4 @@
-#include "tools/gocache/action_entry.hpp"
+#include "store/gocache/action_entry.hpp"
 
 #include <fmt/format.h>
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "tools/gocache/go_hash.hpp"
+#include "store/gocache/go_hash.hpp"
 
 namespace gcfs::gocache {
 

@@ -1,4 +1,4 @@
-#include "tools/gocache/go_hash.hpp"
+#include "store/gocache/go_hash.hpp"
 
 #include <cstring>
 

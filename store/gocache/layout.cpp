@@ -1,4 +1,4 @@
-#include "tools/gocache/layout.hpp"
+#include "store/gocache/layout.hpp"
 
 namespace gcfs::gocache {
 

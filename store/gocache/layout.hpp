@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "tools/gocache/go_hash.hpp"
+#include "store/gocache/go_hash.hpp"
 
 namespace gcfs::gocache {
 

@@ -7,7 +7,7 @@
 
 #include <string_view>
 
-#include "tools/gocache/go_hash.hpp"
+#include "store/gocache/go_hash.hpp"
 
 namespace gcfs::gocache {
 

@@ -1,13 +1,13 @@
-#include "tools/gocache/store_cache.hpp"
+#include "store/gocache/store_cache.hpp"
 
 #include <fmt/format.h>
 #include <sys/stat.h>
 
 #include <chrono>
 
+#include "store/gocache/layout.hpp"
+#include "store/gocache/sha256.hpp"
 #include "store/pending_write.hpp"
-#include "tools/gocache/layout.hpp"
-#include "tools/gocache/sha256.hpp"
 
 namespace gcfs::gocache {
 

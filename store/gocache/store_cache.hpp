@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
+#include "store/gocache/action_entry.hpp"
+#include "store/gocache/body.hpp"
 #include "store/store.hpp"
-#include "tools/gocache/action_entry.hpp"
-#include "tools/gocache/body.hpp"
 
 namespace gcfs::gocache {
 

@@ -1,4 +1,4 @@
-// The control protocol's binary bodies (tools/control/body_channel.hpp): what
+// The control protocol's binary bodies (store/admin/body_channel.hpp): what
 // a request declares, reading it from the line reader's leftovers and then
 // the socket, and when the connection can go on.
 #include <gtest/gtest.h>
@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tools/control/body_socket.hpp"
+#include "store/admin/body_socket.hpp"
 
 namespace gcfs::control {
 namespace {

@@ -1,4 +1,4 @@
-// tools/gocache: the Go action entry format and the cache over a store, as
+// store/gocache: the Go action entry format and the cache over a store, as
 // the cacheprog front end and the daemon's cache.get/cache.put use it.
 #include <gtest/gtest.h>
 #include <nettle/sha2.h>
@@ -6,10 +6,10 @@
 
 #include <cstring>
 
+#include "store/gocache/action_entry.hpp"
+#include "store/gocache/layout.hpp"
+#include "store/gocache/store_cache.hpp"
 #include "store_fixture.hpp"
-#include "tools/gocache/action_entry.hpp"
-#include "tools/gocache/layout.hpp"
-#include "tools/gocache/store_cache.hpp"
 
 namespace gcfs::gocache {
 namespace {

@@ -6,9 +6,9 @@
 #include <optional>
 #include <string>
 
+#include "store/gocache/body.hpp"
+#include "store/gocache/go_hash.hpp"
 #include "store/result.hpp"
-#include "tools/gocache/body.hpp"
-#include "tools/gocache/go_hash.hpp"
 
 namespace gcfs::cacheprog {
 

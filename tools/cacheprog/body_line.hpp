@@ -10,9 +10,9 @@
 #include <optional>
 #include <string>
 
+#include "store/gocache/body.hpp"
 #include "tools/cacheprog/base64.hpp"
 #include "tools/cacheprog/input.hpp"
-#include "tools/gocache/body.hpp"
 
 namespace gcfs::cacheprog {
 

@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include "tools/control/control.hpp"
-#include "tools/control/line_io.hpp"
+#include "store/admin/control.hpp"
+#include "store/admin/line_io.hpp"
 
 namespace gcfs::cacheprog {
 

@@ -1,5 +1,5 @@
 // A running daemon's store, through its control socket (cache.get and
-// cache.put, tools/control/cache_cmds.cpp): its statistics, LRU index, size
+// cache.put, store/admin/cache_cmds.cpp): its statistics, LRU index, size
 // limits and snapshots then cover what the helper does. Disk paths are the
 // files in the daemon's mount when the helper can open them there (root, or
 // a mount with allow_other); else materialized files (materializer.hpp),

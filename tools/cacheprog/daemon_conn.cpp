@@ -9,9 +9,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "tools/control/body_socket.hpp"
-#include "tools/control/json_text.hpp"
-#include "tools/control/line_io.hpp"
+#include "store/admin/body_socket.hpp"
+#include "store/admin/json_text.hpp"
+#include "store/admin/line_io.hpp"
 
 namespace gcfs::cacheprog {
 

@@ -1,6 +1,6 @@
 // The client side of the control socket for cache requests: JSON lines as
 // gocachectl's other commands, plus the binary bodies of
-// tools/control/body_channel.hpp. One connection serves many requests; a
+// store/admin/body_channel.hpp. One connection serves many requests; a
 // connection the daemon closed (after its idle deadline) is noticed before
 // it is used.
 #pragma once
@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "store/gocache/body.hpp"
 #include "store/result.hpp"
-#include "tools/gocache/body.hpp"
 
 namespace gcfs::cacheprog {
 

@@ -5,8 +5,8 @@
 #include <chrono>
 #include <cstdio>
 
-#include "tools/gocache/layout.hpp"
-#include "tools/gocache/store_cache.hpp"
+#include "store/gocache/layout.hpp"
+#include "store/gocache/store_cache.hpp"
 
 namespace gcfs::cacheprog {
 

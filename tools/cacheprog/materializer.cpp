@@ -14,7 +14,7 @@
 #include <random>
 #include <vector>
 
-#include "tools/gocache/layout.hpp"
+#include "store/gocache/layout.hpp"
 
 namespace gcfs::cacheprog {
 

@@ -18,9 +18,9 @@
 #include <optional>
 #include <string>
 
+#include "store/gocache/go_hash.hpp"
+#include "store/gocache/sha256.hpp"
 #include "store/result.hpp"
-#include "tools/gocache/go_hash.hpp"
-#include "tools/gocache/sha256.hpp"
 
 namespace gcfs::cacheprog {
 

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "tools/gocache/go_hash.hpp"
+#include "store/gocache/go_hash.hpp"
 
 namespace gcfs::cacheprog {
 

@@ -4,8 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "store/admin/json_text.hpp"
 #include "tools/cacheprog/base64.hpp"
-#include "tools/control/json_text.hpp"
 
 namespace gcfs::cacheprog {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <variant>
 
-#include "tools/gocache/go_hash.hpp"
+#include "store/gocache/go_hash.hpp"
 
 namespace gcfs::cacheprog {
 

@@ -10,12 +10,12 @@
 #include <cstdlib>
 #include <variant>
 
+#include "store/admin/json_text.hpp"
 #include "tools/cacheprog/body_line.hpp"
 #include "tools/cacheprog/input.hpp"
 #include "tools/cacheprog/reply.hpp"
 #include "tools/cacheprog/request.hpp"
 #include "tools/cacheprog/router.hpp"
-#include "tools/control/json_text.hpp"
 #include "tools/gocachectl/go_version.hpp"
 
 namespace gcfs::cacheprog {

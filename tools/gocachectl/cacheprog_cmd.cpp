@@ -2,9 +2,9 @@
 
 #include <cstdio>
 
-#include "policy/parse.hpp"
+#include "policy/cli/checks.hpp"
+#include "policy/rules/parse.hpp"
 #include "store/store.hpp"
-#include "tools/cli/checks.hpp"
 
 namespace gcfs::ctl {
 
