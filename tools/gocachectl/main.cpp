@@ -1,6 +1,6 @@
 // gocachectl: maintenance of a gocachefs store (namespaces, snapshots,
 // archives, statistics). Parses the command line into one request; the work
-// is in tools/control (shared with the daemon's control socket).
+// is in store/admin (shared with the daemon's control socket).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
