@@ -9,6 +9,12 @@ bench/results/<date>.json (machine-readable), plus bench/results/latest.json.
     python3 bench/bench.py              # everything, default sizes
     python3 bench/bench.py --quick      # fewer rounds, smaller data
     python3 bench/bench.py --cases std,cmd,meta,data,scale
+    python3 bench/bench.py --go go1.19  # another toolchain (default: Go 1.23)
+
+Builds run with the toolchain --go names (tests/gocmd.py: go1.23, go1.21, go1.19, gccgo-12;
+Go 1.19 with GOFLAGS=-trimpath); every build case is labelled with its Go version. Build
+cases also print the spread: each side's range over the rounds and the range of the
+per-round ratios (rounds are interleaved pairs).
 
 The daemon is build/fusefs/gocachefs (GOCACHEFS_BIN overrides it).
 """
@@ -32,7 +38,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 import harness  # noqa: E402  (the test suite's daemon harness)
-from gocmd import GO, du_bytes, go_build  # noqa: E402  (the tests' go command)
+import gocmd  # noqa: E402  (the tests' toolchains)
+from gocmd import du_bytes, go_build  # noqa: E402
 
 sys.path.insert(0, str(REPO / "bench"))
 import fsops  # noqa: E402
@@ -86,6 +93,8 @@ def vm_hwm_kib(pid: int) -> int:
 class Bench:
     def __init__(self, args):
         self.args = args
+        self.tc = gocmd.toolchain(args.go)
+        self.version = self.tc.version
         self.work = Path(tempfile.mkdtemp(prefix="gocachefs-bench-", dir=args.workdir))
         self.home = self.work / "home"
         self.home.mkdir()
@@ -120,6 +129,7 @@ class Bench:
     def record(self, name, target, unit, fs_vals, plain_vals, tmpfs_vals=None, higher_better=False):
         m_fs, m_plain = median(fs_vals), median(plain_vals)
         ratio = m_fs / m_plain if m_plain else float("nan")
+        pairs = [f / p for f, p in zip(fs_vals, plain_vals) if p]
         entry = {
             "unit": unit,
             "gocachefs": fs_vals,
@@ -129,14 +139,19 @@ class Bench:
             "ratio": ratio,
             "target": target,
             "higher_is_better": higher_better,
+            "spread": {"gocachefs": [min(fs_vals), max(fs_vals)] if fs_vals else None,
+                       "plain": [min(plain_vals), max(plain_vals)] if plain_vals else None,
+                       "ratio_per_round": [min(pairs), max(pairs)] if pairs else None},
         }
         if tmpfs_vals:
             entry["tmpfs"] = tmpfs_vals
             entry["median_tmpfs"] = median(tmpfs_vals)
         self.results["cases"][name] = entry
         extra = f"  tmpfs {median(tmpfs_vals):.3f}" if tmpfs_vals else ""
+        spread = (f"  per-round ratios {min(pairs):.2f}-{max(pairs):.2f}"
+                  if len(pairs) > 1 else "")
         print(f"{name:42s} gocachefs {m_fs:10.3f} {unit:5s} plain {m_plain:10.3f}{extra}"
-              f"  ratio {ratio:5.2f}  (target {target})", flush=True)
+              f"  ratio {ratio:5.2f}  (target {target}){spread}", flush=True)
 
     # ------------------------------------------------------------------ cases
     def builds(self, target: str, label: str, cold_rounds: int, warm_rounds: int):
@@ -152,17 +167,20 @@ class Bench:
             order = ["fs", "plain", "tmpfs"] if i % 2 == 0 else ["plain", "tmpfs", "fs"]
             for k in order:
                 caches[k].mkdir(exist_ok=True)
-                cold[k].append(go_build(caches[k], self.home, target))
+                cold[k].append(go_build(caches[k], self.home, target, tc=self.tc))
             last = caches
         warm = {"fs": [], "plain": [], "tmpfs": []}
         for k in last:  # one untimed warm-up each
-            go_build(last[k], self.home, target)
+            go_build(last[k], self.home, target, tc=self.tc)
         for i in range(warm_rounds):
             order = ["fs", "plain", "tmpfs"] if i % 2 == 0 else ["tmpfs", "plain", "fs"]
             for k in order:
-                warm[k].append(go_build(last[k], self.home, target))
-        self.record(f"cold go build {target}", "<= 1.05", "s", cold["fs"], cold["plain"], cold["tmpfs"])
-        self.record(f"warm go build {target}", "<= 1.10", "s", warm["fs"], warm["plain"], warm["tmpfs"])
+                warm[k].append(go_build(last[k], self.home, target, tc=self.tc))
+        v = self.version
+        self.record(f"cold go build {target} ({v})", "<= 1.05", "s", cold["fs"], cold["plain"],
+                    cold["tmpfs"])
+        self.record(f"warm go build {target} ({v})", "<= 1.10", "s", warm["fs"], warm["plain"],
+                    warm["tmpfs"])
         return last
 
     def footprint(self, caches: dict, label: str):
@@ -260,6 +278,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer rounds and smaller data")
     ap.add_argument("--cases", default="std,cmd,meta,data,scale")
+    ap.add_argument("--go", default=gocmd.PRIMARY, choices=list(gocmd.TOOLCHAINS),
+                    help="toolchain of the build cases (default: %(default)s)")
     ap.add_argument("--workdir", default="/var/tmp", help="where the store and the plain dir live (same disk)")
     ap.add_argument("--cold-rounds", type=int, default=3)
     ap.add_argument("--warm-rounds", type=int, default=7)
@@ -284,12 +304,16 @@ def main():
         sys.exit("bench: run as root (it mounts tmpfs and drops the page cache)")
 
     b = Bench(args)
+    print(f"toolchain: {args.go}, {b.version} ({b.tc.go}"
+          f"{', GOFLAGS=-trimpath' if b.tc.trimpath else ''})", flush=True)
     b.results["machine"] = {
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "kernel": platform.release(),
         "cpus": os.cpu_count(),
         "mem_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
-        "go": subprocess.run([GO, "version"], capture_output=True, text=True).stdout.strip(),
+        "go": subprocess.run([b.tc.go, "version"], capture_output=True, text=True,
+                             env=b.tc.env(b.home, b.home)).stdout.strip(),
+        "toolchain": args.go,
         "args": vars(args),
     }
     try:

@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Where a warm build's extra time goes: the FUSE requests that reach the daemon
-during one warm `GOFLAGS=-trimpath go build TARGET`, by operation, with the time
-the daemon spent on them (from its own metrics), next to the syscall counts of the
-go command (strace -c -f) on the mount and on a plain directory.
+during one warm `go build TARGET`, by operation, with the time the daemon spent on
+them (from its own metrics), next to the syscall counts of the go command
+(strace -c -f) on the mount and on a plain directory.
 
-    python3 bench/profile_warm.py [--target std] [--rounds 3]
+    python3 bench/profile_warm.py [--target std] [--rounds 3] [--go go1.23]
+
+--go names the toolchain (tests/gocmd.py; default Go 1.23, Go 1.19 with
+GOFLAGS=-trimpath); the output is labelled with its version.
 
 The difference between the two wall times that the daemon's own time does not
 explain is the transport: the kernel queueing each request, waking a daemon
@@ -26,7 +29,7 @@ sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "tests" / "mount"))
 sys.path.insert(0, str(REPO / "bench"))
 import harness  # noqa: E402
-from gocmd import GO, go_build as build, go_env  # noqa: E402  (same builds as bench.py)
+import gocmd  # noqa: E402  (same toolchains and builds as bench.py)
 from metrics_util import free_port, parse, scrape  # noqa: E402
 
 
@@ -43,10 +46,11 @@ def op_totals(port: int) -> dict[str, tuple[float, float]]:
     return {k: (c, t) for k, (c, t) in out.items()}
 
 
-def strace_counts(cache: Path, home: Path, target: str, work: Path) -> dict[str, int]:
+def strace_counts(tc: gocmd.Toolchain, cache: Path, home: Path, target: str,
+                  work: Path) -> dict[str, int]:
     out = work / "strace.txt"
-    subprocess.run(["strace", "-f", "-c", "-o", str(out), GO, "build", target],
-                   env=go_env(cache, home), check=True, capture_output=True)
+    subprocess.run(["strace", "-f", "-c", "-o", str(out), tc.go, "build", target],
+                   env=tc.env(cache, home), check=True, capture_output=True)
     counts = {}
     for line in out.read_text().splitlines():
         m = re.match(r"\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+)$", line)
@@ -61,7 +65,14 @@ def main() -> None:
     ap.add_argument("--target", default="std")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--workdir", default="/var/tmp")
+    ap.add_argument("--go", default=gocmd.PRIMARY, choices=list(gocmd.TOOLCHAINS),
+                    help="toolchain (default: %(default)s)")
     args = ap.parse_args()
+    tc = gocmd.toolchain(args.go)
+
+    def build(cache: Path, home: Path, target: str) -> float:
+        return gocmd.go_build(cache, home, target, tc=tc)
+
     work = Path(tempfile.mkdtemp(prefix="gocachefs-profile-", dir=args.workdir))
     home = work / "home"
     home.mkdir()
@@ -82,7 +93,7 @@ def main() -> None:
             walls["plain"].append(build(plain, home, args.target))
         after = op_totals(port)
         n = args.rounds
-        print(f"warm go build {args.target}, {n} rounds: gocachefs "
+        print(f"warm go build {args.target} with {tc.version}, {n} rounds: gocachefs "
               f"{sorted(walls['fs'])[n // 2] * 1e3:.0f} ms, plain "
               f"{sorted(walls['plain'])[n // 2] * 1e3:.0f} ms (medians)")
         print(f"{'FUSE op':14s} {'per build':>10s} {'daemon us/op':>13s} {'daemon ms/build':>16s}")
@@ -96,8 +107,8 @@ def main() -> None:
             total_ms += t * 1e3
             print(f"{op:14s} {c:10.0f} {t / c * 1e6:13.1f} {t * 1e3:16.1f}")
         print(f"{'all':14s} {total_ops:10.0f} {'':13s} {total_ms:16.1f}")
-        fs_calls = strace_counts(fs_cache, home, args.target, work)
-        plain_calls = strace_counts(plain, home, args.target, work)
+        fs_calls = strace_counts(tc, fs_cache, home, args.target, work)
+        plain_calls = strace_counts(tc, plain, home, args.target, work)
         keys = ["openat", "newfstatat", "fstat", "read", "pread64", "close", "getdents64",
                 "utimensat", "statx", "lstat", "stat"]
         print("go command syscalls (strace -c -f, one warm build): " + ", ".join(

@@ -104,6 +104,10 @@ class Filesystem final : public policy::Evictor {
   policy::UseTracker& uses() { return uses_; }
   // Called after every successful commit (the space worker checks limits).
   void set_commit_listener(std::function<void(NsId)> f) { commit_listener_ = std::move(f); }
+  // A commit made outside the FUSE handlers (control requests).
+  void note_commit(NsId ns) {
+    if (commit_listener_) commit_listener_(ns);
+  }
   // Called when a snapshot swap gave a namespace a new id (before the
   // kernel's view is dropped).
   void set_swap_listener(std::function<void(NsId)> f) { swap_listener_ = std::move(f); }

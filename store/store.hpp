@@ -178,7 +178,7 @@ Result<std::unique_ptr<Store>> open_rocks_store(const StoreOptions& options);
 // The store's lock may still be held by a gocachefs that is going away:
 // `fusermount3 -u` returns while the old daemon still flushes and closes the
 // store, and a SIGKILLed daemon holds the lock until its last thread has
-// exited (store/local/lock_holder.hpp finds out who holds it).
+// exited (store_lock_holder() below finds out who holds it).
 
 // The name (comm) a gocachefs daemon gives its main thread once its session
 // has ended: from then on it only commits, flushes and closes the store.
@@ -191,6 +191,11 @@ struct LockHolder {
   std::string comm;      // the holder's name, /proc/PID/comm
   bool exiting = false;  // killed or exiting: its threads are being torn down
 };
+
+// The current holder of the store's lock (this process included); nullopt
+// if nobody holds it or there is no LOCK file. Read from /proc/locks, without
+// opening the store (gocachectl cacheprog waits on it).
+std::optional<LockHolder> store_lock_holder(const std::string& store_dir);
 
 // Renames the calling (main) thread kGoingAwayName.
 void mark_going_away();

@@ -19,6 +19,9 @@ class KernelHooks final : public control::DaemonHooks {
   control::json activity(NsId ns) override;
   control::json info() override;
   control::json space(const std::string& cmd, const control::json& req) override;
+  // cache_hooks.cpp
+  void cache_looked_up(NsId ns, const gocache::CacheHit* hit) override;
+  void cache_stored(NsId ns, const gocache::PutResult& put) override;
 
  private:
   void inval(const std::string& name);

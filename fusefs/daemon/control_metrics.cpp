@@ -10,7 +10,7 @@ namespace gcfs::fusefs {
 namespace {
 
 constexpr std::string_view kPrefix = "snapshot.";
-// The snapshot commands of tools/control/snapshot_cmds.cpp; anything else
+// The snapshot commands of store/admin/snapshot_cmds.cpp; anything else
 // (a newer gocachectl, a typo) is "other", so the label set stays bounded.
 constexpr std::array<const char*, 8> kOps = {"create", "list", "delete",  "export",
                                              "import", "swap", "restore", "other"};

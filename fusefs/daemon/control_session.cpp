@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "fusefs/daemon/control_metrics.hpp"
+#include "store/admin/body_socket.hpp"
 #include "store/admin/json_text.hpp"
 #include "store/admin/line_io.hpp"
 #include "store/guarded.hpp"
@@ -19,7 +20,8 @@ using control::json;
 // Read-only commands that monitoring runs every few seconds: logged at
 // debug, so a months-long daemon's log does not fill with them.
 bool routine(const std::string& cmd) {
-  return cmd == "stats" || cmd == "info" || cmd == "ns.list" || cmd == "snapshot.list";
+  return cmd == "stats" || cmd == "info" || cmd == "ns.list" || cmd == "snapshot.list" ||
+         cmd == "cache.get" || cmd == "cache.put";  // one per go command's cache access
 }
 
 class Session {
@@ -38,11 +40,14 @@ class Session {
       return;
     }
     std::string line, buffer;
+    control::SocketBody body(fd_, &buffer);  // bodies after a line: body_channel.hpp
+    body_ = &body;
     while (!env_.stopping) {
       const auto deadline = std::chrono::steady_clock::now() + kRequestDeadline;
       switch (control::read_line_until(fd_, &line, &buffer, kMaxRequestBytes, deadline)) {
         case control::LineStatus::line:
-          if (!send(answer(line))) return;
+          body.begin(json());
+          if (!send(answer(line)) || !body.end()) return;
           continue;
         case control::LineStatus::too_long:
           spdlog::warn("control: request longer than {} bytes refused", kMaxRequestBytes);
@@ -99,6 +104,7 @@ class Session {
   json dispatch(const std::string& line) {
     json req = json::parse(line, nullptr, false);
     if (req.is_discarded()) return control::fail("malformed request: not JSON", control::kUsage);
+    body_->begin(req);
     if (auto why = control::check_request(req)) {
       spdlog::info("control: refused: {}", control::printable(*why));
       return control::fail(*why, control::kUsage);
@@ -132,6 +138,7 @@ class Session {
     auto last = std::chrono::steady_clock::now();
     bool progress_ok = true;
     control::Context ctx{env_.fs.store(), env_.store_dir, env_.hooks, {}};
+    ctx.body = body_;
     ctx.progress = [&](uint64_t done, uint64_t total) {
       auto now = std::chrono::steady_clock::now();
       if (!progress_ok || now - last < std::chrono::milliseconds(100)) return;
@@ -145,6 +152,7 @@ class Session {
 
   int fd_;
   const SessionEnv& env_;
+  control::SocketBody* body_ = nullptr;  // of run()'s connection
 };
 
 }  // namespace

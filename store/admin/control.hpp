@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "store/admin/body_channel.hpp"
+#include "store/gocache/store_cache.hpp"
 #include "store/snapshots.hpp"
 #include "store/store.hpp"
 
@@ -42,6 +44,12 @@ class DaemonHooks {
   // The space policy's manual triggers: "compact", "evict" {"to": bytes},
   // "trim" {"unused_for_s": seconds}. Returns the full reply.
   virtual json space(const std::string& cmd, const json& req) = 0;
+  // The cacheprog front end's requests (cache_cmds.cpp) changed or read the
+  // store behind the kernel's back: a lookup (`hit` null for a miss) counts
+  // in the statistics and the LRU index; what a put stored must replace any
+  // (negative) entry the kernel cached, and the space policy hears of it.
+  virtual void cache_looked_up(NsId /*ns*/, const gocache::CacheHit* /*hit*/) {}
+  virtual void cache_stored(NsId /*ns*/, const gocache::PutResult& /*put*/) {}
 };
 
 struct Context {
@@ -49,6 +57,7 @@ struct Context {
   std::string store_dir;
   DaemonHooks* hooks = nullptr;  // null when gocachectl opened the store itself
   Progress progress;             // for export, import, verify
+  BodyChannel* body = nullptr;   // binary bodies (cache.put/get); null without a socket
 };
 
 // Never throws: a malformed request or a failure inside a command becomes an
@@ -71,5 +80,6 @@ json stats_json(const NsStats& st);
 
 json cmd_snapshot(Context& ctx, const std::string& cmd, const json& req);
 json cmd_verify(Context& ctx, const json& req);
+json cmd_cache(Context& ctx, const std::string& cmd, const json& req);
 
 }  // namespace gcfs::control

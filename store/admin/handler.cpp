@@ -117,6 +117,7 @@ json handle(Context& ctx, const json& req) {
     if (cmd.starts_with("ns.")) return cmd_ns(ctx, cmd, req);
     if (cmd.starts_with("snapshot.")) return cmd_snapshot(ctx, cmd, req);
     if (cmd == "verify") return cmd_verify(ctx, req);
+    if (cmd.starts_with("cache.")) return cmd_cache(ctx, cmd, req);
     if (cmd == "info") {
       if (!ctx.hooks) return fail("no gocachefs daemon is running on " + ctx.store_dir);
       return ok(ctx.hooks->info());

@@ -14,7 +14,7 @@ namespace gcfs::control {
 
 namespace {
 
-using Fields = std::array<std::string_view, 2>;  // "" marks an unused place
+using Fields = std::array<std::string_view, 4>;  // "" marks an unused place
 
 struct Spec {
   std::string_view cmd;
@@ -24,7 +24,7 @@ struct Spec {
   bool long_running = false;  // minutes on a large store (see long_running())
 };
 
-constexpr std::array<Spec, 17> kSpecs = {{
+constexpr std::array<Spec, 19> kSpecs = {{
     {"stats", {}, {"ns"}, {}},
     {"info", {}, {}, {}},
     {"ns.list", {}, {}, {}},
@@ -42,6 +42,9 @@ constexpr std::array<Spec, 17> kSpecs = {{
     {"compact", {}, {}, {}, true},
     {"evict", {"to"}, {}, {"include_recent"}, true},
     {"trim", {"unused_for"}, {}, {"include_recent"}, true},
+    // gocachectl cacheprog (cache_cmds.cpp); body_bytes: body_channel.hpp
+    {"cache.get", {"ns", "action"}, {}, {"want_body"}},
+    {"cache.put", {"ns", "action", "output", "body_bytes"}, {}, {}},
 }};
 
 const Spec* spec_of(std::string_view cmd) {

@@ -17,9 +17,7 @@
 
 namespace gcfs {
 
-// The current holder of the store's lock (this process included); nullopt
-// if nobody holds it or there is no LOCK file.
-std::optional<LockHolder> store_lock_holder(const std::string& store_dir);
+// store_lock_holder(), who holds the lock: store/store.hpp.
 
 // A holder that will release the lock by itself soon: a gocachefs that marked
 // itself going away, or one that is exiting (SIGKILL, crash).

@@ -22,7 +22,7 @@ from control_util import connect, read_reply, request  # noqa: E402
 GOCACHECTL = Path(os.environ.get("GOCACHECTL_BIN", harness.REPO / "build" / "tools" / "gocachectl"))
 CONTENT = b"served while the control socket is attacked\n" * 100
 
-# Every command and its string fields (tools/control/request_check.cpp).
+# Every command and its string fields (store/admin/request_check.cpp).
 FIELDS = {
     "stats": ["ns"], "ns.create": ["name"], "ns.drop": ["name"], "ns.rename": ["name", "to"],
     "snapshot.create": ["name", "ns"], "snapshot.delete": ["name"],
@@ -30,6 +30,7 @@ FIELDS = {
     "snapshot.import": ["file", "name", "as"], "snapshot.restore": ["file", "ns"],
     "verify": ["ns"], "evict": ["to"], "trim": ["unused_for"],
     "info": [], "ns.list": [], "snapshot.list": [], "compact": [],
+    "cache.get": ["ns", "action"], "cache.put": ["ns", "action", "output", "body_bytes"],
 }
 
 

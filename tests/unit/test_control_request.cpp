@@ -1,4 +1,4 @@
-// The control protocol's defences (tools/control): request checks, UTF-8,
+// The control protocol's defences (store/admin): request checks, UTF-8,
 // replies that cannot throw, and the daemon's bounded line reader.
 #include <gtest/gtest.h>
 #include <sys/socket.h>

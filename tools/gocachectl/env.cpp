@@ -1,37 +1,24 @@
 #include "tools/gocachectl/env.hpp"
 
-#include <cstdio>
-
 #include "tools/gocachectl/client.hpp"
+#include "tools/gocachectl/go_version.hpp"
 
 namespace gcfs::ctl {
 
-namespace {
-// `go env GOVERSION` of the go in PATH; "" when there is none.
-std::string go_version() {
-  std::FILE* p = ::popen("go env GOVERSION 2>/dev/null", "r");
-  if (p == nullptr) return "";
-  char buf[128] = {};
-  std::string out;
-  while (std::fgets(buf, sizeof(buf), p) != nullptr) out += buf;
-  ::pclose(p);
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
-}
-}  // namespace
-
-control::json env_reply(const std::string& store_dir) {
+control::json env_reply(const std::string& store_dir, const std::string& go) {
   control::json info = run_request(store_dir, {{"cmd", "info"}});
   if (!info.value("ok", false)) return info;
   const control::json& r = info["result"];
   std::string gocache = r.value("mountpoint", "");
   std::string version;
   if (r.value("mode", "") == "multi") {
-    version = go_version();
-    if (version.empty()) return control::fail("no go in PATH (go env GOVERSION failed)");
+    auto ns = toolchain_namespace(go);
+    if (!ns) return control::fail(ns.error().message());
+    version = *ns;
     gocache += "/" + version;
   }
-  control::json result = {{"GOCACHE", gocache}, {"go_version", version}, {"daemon", r}};
+  control::json result = {
+      {"GOCACHE", gocache}, {"go_version", version}, {"namespace", version}, {"daemon", r}};
   return control::ok(result);
 }
 

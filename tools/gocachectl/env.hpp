@@ -1,4 +1,6 @@
-// gocachectl env: the GOCACHE line for the running mount and the go in PATH.
+// gocachectl env: the GOCACHE line for the running mount and a Go toolchain
+// (the go in PATH, or --go PATH): its namespace is named as go_version.hpp
+// says, the same name `gocachectl cacheprog` uses.
 #pragma once
 
 #include <string>
@@ -7,6 +9,6 @@
 
 namespace gcfs::ctl {
 
-control::json env_reply(const std::string& store_dir);
+control::json env_reply(const std::string& store_dir, const std::string& go = "go");
 
 }  // namespace gcfs::ctl

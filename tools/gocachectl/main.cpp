@@ -1,6 +1,6 @@
 // gocachectl: maintenance of a gocachefs store (namespaces, snapshots,
 // archives, statistics). Parses the command line into one request; the work
-// is in tools/control (shared with the daemon's control socket).
+// is in store/admin (shared with the daemon's control socket).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
@@ -9,6 +9,7 @@
 #include "policy/cli/checks.hpp"
 #include "store/admin/json_text.hpp"
 #include "store/paths.hpp"
+#include "tools/gocachectl/cacheprog_cmd.hpp"
 #include "tools/gocachectl/client.hpp"
 #include "tools/gocachectl/env.hpp"
 #include "tools/gocachectl/health_cmd.hpp"
@@ -123,9 +124,12 @@ int run(int argc, char** argv) {
                    "Fix what can be fixed, in one atomic batch per namespace; exit 0 when "
                    "nothing damaged remains");
   verify->callback([&] { req = {{"cmd", "verify"}, {"ns", a}, {"repair", repair}}; });
-  app.add_subcommand("env", "Print the GOCACHE line for the go in PATH")->callback([&] {
-    req = {{"cmd", "env"}};
-  });
+  std::string go = "go";
+  auto* env = app.add_subcommand("env", "Print the GOCACHE line for the go in PATH");
+  env->add_option("--go", go, "This go command instead of the one in PATH");
+  env->callback([&] { req = {{"cmd", "env"}}; });
+  gcfs::ctl::CacheprogCli cacheprog;
+  gcfs::ctl::add_cacheprog_command(app, cacheprog)->callback([&] { req = {{"cmd", "cacheprog"}}; });
   app.add_subcommand("compact", "Reclaim fragmented space now")->callback([&] {
     req = {{"cmd", "compact"}};
   });
@@ -163,7 +167,8 @@ int run(int argc, char** argv) {
   store = absolute(store);
   const std::string cmd = req.value("cmd", "");
   if (cmd == "health") return gcfs::ctl::run_health(store, b, metrics, as_json);
-  json reply = cmd == "env" ? gcfs::ctl::env_reply(store) : gcfs::ctl::run_request(store, req);
+  if (cmd == "cacheprog") return gcfs::ctl::run_cacheprog_command(cacheprog, store);
+  json reply = cmd == "env" ? gcfs::ctl::env_reply(store, go) : gcfs::ctl::run_request(store, req);
   const int exit_code = reply.value("exit", reply.value("ok", false) ? 0 : 1);
   if (as_json) {
     std::printf("%s\n", gcfs::control::to_text(reply, 2).c_str());
