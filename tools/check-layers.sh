@@ -7,7 +7,8 @@
 #     store/codec/ or store/testing/: the public headers are store/'s top
 #     level, store/admin/ and policy/;
 #   - store/ includes nothing of fusefs/, policy/ or tools/; store/remote/
-#     includes no RocksDB and nothing of store/local/;
+#     includes no RocksDB and nothing of store/local/, nor does store/tiered/;
+#   - fusefs/ (but its daemon/) sees the second tier only as SecondTier;
 #   - policy/ never includes fusefs/ or tools/; policy/rules/ (the pure
 #     decisions) includes no store engine, no fusefs/ and no I/O header;
 #   - fusefs/ never includes tools/.
@@ -40,6 +41,10 @@ rule "bench/ reaches no store internal but the chunk codec it measures" "bench" 
 rule "store/ includes nothing of fusefs/, policy/ or tools/" "store" '(fusefs|policy|tools)/'
 rule "store/remote/ includes no RocksDB and nothing of store/local/" "store/remote" \
   'rocksdb/|store/local/'
+rule "store/tiered/ uses the Store interface and the remote client: no RocksDB, no store/local/" \
+  "store/tiered" 'rocksdb/|store/(local|archive|testing)/'
+rule "fusefs/ reaches the second tier through store/second_tier.hpp: only the daemon wires it" \
+  "fusefs --exclude-dir=daemon" 'store/(remote|tiered)/'
 rule "policy/ never includes fusefs/ or tools/" "policy" '(fusefs|tools)/'
 rule "policy/rules/ is pure: no store engine, no fusefs/, no I/O header" "policy/rules" \
   "store/|fusefs/|tools/|rocksdb/|fuse|spdlog/|(sys/[a-z_]+|unistd|fcntl|dirent|poll|netdb)\.h|fstream|iostream|cstdio|filesystem|thread>"
