@@ -19,6 +19,7 @@ class KernelHooks final : public control::DaemonHooks {
   control::json activity(NsId ns) override;
   control::json info() override;
   control::json space(const std::string& cmd, const control::json& req) override;
+  control::json remote_status() override;
 
  private:
   void inval(const std::string& name);

@@ -42,6 +42,9 @@ class DaemonHooks {
   // The space policy's manual triggers: "compact", "evict" {"to": bytes},
   // "trim" {"unused_for_s": seconds}. Returns the full reply.
   virtual json space(const std::string& cmd, const json& req) = 0;
+  // `gocachectl remote status`: the second tier's endpoints, breakers,
+  // queue and counters. Returns the full reply (not available without one).
+  virtual json remote_status() = 0;
 };
 
 struct Context {

@@ -24,7 +24,7 @@ struct Spec {
   bool long_running = false;  // minutes on a large store (see long_running())
 };
 
-constexpr std::array<Spec, 17> kSpecs = {{
+constexpr std::array<Spec, 18> kSpecs = {{
     {"stats", {}, {"ns"}, {}},
     {"info", {}, {}, {}},
     {"ns.list", {}, {}, {}},
@@ -42,6 +42,7 @@ constexpr std::array<Spec, 17> kSpecs = {{
     {"compact", {}, {}, {}, true},
     {"evict", {"to"}, {}, {"include_recent"}, true},
     {"trim", {"unused_for"}, {}, {"include_recent"}, true},
+    {"remote.status", {}, {}, {}},
 }};
 
 const Spec* spec_of(std::string_view cmd) {
