@@ -1,0 +1,76 @@
+"""The remote tier's flags: bad values are one line and exit 2 before anything starts; the
+daemon mounts and serves with its remote down (-o forms included), and a lookup it cannot
+answer locally is an ENOENT, never an EIO; `gocachectl remote status` reports it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+
+import pytest
+
+import harness
+import redis_servers
+
+GOCACHECTL = harness.REPO / "build" / "tools" / "gocachectl"
+ENTRY = "ab" + "0" * 62 + "-a"
+
+BAD = [
+    ("password_in_url", ["--remote", "redis://user:secret@127.0.0.1:6379"]),
+    ("bad_scheme", ["--remote", "http://127.0.0.1:6379"]),
+    ("bad_port", ["--remote", "redis://127.0.0.1:99999"]),
+    ("cluster_and_shards", ["--remote", "redis-cluster://127.0.0.1:7000",
+                            "--remote", "redis://127.0.0.1:6379"]),
+    ("bad_mode", ["--remote", "redis://127.0.0.1:6379", "--remote-mode", "write-only"]),
+    ("evict_not_implemented", ["--remote", "redis://127.0.0.1:6379", "--remote-upload", "evict"]),
+    ("missing_auth_file", ["--remote", "redis://127.0.0.1:6379", "--remote-auth-file", "/nonexistent"]),
+    ("auth_file_without_remote", ["--remote-auth-file", "/etc/hostname"]),
+    ("bad_mount_option", ["-o", "remote_mode=bogus", "--remote", "redis://127.0.0.1:6379"]),
+]
+
+
+@pytest.mark.parametrize("case,args", BAD, ids=[c for c, _ in BAD])
+def test_bad_remote_options(case, args, fuse_env, tmp_path):
+    store, mnt = tmp_path / "store", tmp_path / "mnt"
+    mnt.mkdir()
+    r = harness.run_cli(["-f", "--store", str(store), "--metrics-listen", "off", *args,
+                         str(mnt)], tmp_path / "cli")
+    assert r.returncode == 2, r
+    lines = r.stderr_lines()
+    assert len(lines) == 1 and lines[0].startswith(harness.ERROR_PREFIX), r.stderr
+    assert "secret" not in r.stderr, "the password was echoed"
+    assert not store.exists() and not harness.is_mounted(mnt)
+
+
+def ctl(store, *args):
+    r = subprocess.run([str(GOCACHECTL), "--store", str(store), "--json", *args],
+                       capture_output=True, text=True, timeout=30)
+    return r.returncode, json.loads(r.stdout)
+
+
+def test_serves_with_the_remote_down(gocachefs):
+    port = redis_servers.free_port()  # nothing listens there
+    d = gocachefs("d", extra_args=("-o", f"remote=redis://127.0.0.1:{port},remote_upload=off"))
+    ns = d.mnt / "go1.23.5"
+    (ns / "ab").mkdir(parents=True)
+    t0 = time.monotonic()
+    for _ in range(5):  # a miss, then remembered; never EIO
+        assert harness.errno_of(os.stat, ns / "ab" / ENTRY) == ("err", "ENOENT")
+    assert time.monotonic() - t0 < 5
+    (ns / "ab" / "f").write_bytes(b"data")
+    assert (ns / "ab" / "f").read_bytes() == b"data"
+    rc, reply = ctl(d.store, "remote", "status")
+    assert rc == 0, reply
+    st = reply["result"]
+    assert st["upload"] == "off" and st["fetch"]["errors"] >= 1, st
+    assert st["errors"].get("refused", 0) >= 1, st
+    assert st["endpoints"][0]["address"] == f"127.0.0.1:{port}/0" or \
+        st["endpoints"][0]["address"].startswith(f"127.0.0.1:{port}"), st
+
+
+def test_remote_status_without_remote(gocachefs):
+    d = gocachefs("d")
+    rc, reply = ctl(d.store, "remote", "status")
+    assert rc == 3 and "--remote" in reply["error"], reply
