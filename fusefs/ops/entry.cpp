@@ -83,27 +83,26 @@ Result<EntryOut> lookup(const Request& rq, fuse_ino_t parent, const char* name) 
   // the entry found is still there when the kernel gets it.
   std::shared_lock fence(fs.evict_fence());
   auto attr = fs.store().lookup(p.ns, p.ino, name);
-  if (!attr && attr.code() == Errc::not_found && action && fs.tier()) {
-    // A local miss the second tier may answer: it commits the entry and its
-    // output locally, then the lookup reads them again under the fence. No
-    // lock is held across the round trip.
-    fence.unlock();
-    if (fs.tier()->fetch(p.ns, p.ino, name)) {
-      fs.activity().remote_hit(p.ns);
-      fence.lock();
-      attr = fs.store().lookup(p.ns, p.ino, name);
-    } else {
-      fence.lock();
-    }
-  }
   if (!attr) {
     fence.unlock();
     if (attr.code() != Errc::not_found) return attr.error();
     if (auto prev = fs.swap_grace().fallback(fs.store(), p.ns, p.ino, name)) {
       return grace_entry(fs, prev->first, prev->second);  // swap_grace.hpp
     }
-    if (action) fs.activity().miss(p.ns);
-    return negative_entry(fs, name);
+    // A local miss the second tier may answer: it commits the entry and its
+    // output locally (no lock is held across the round trip), then the
+    // entry is read like any other, under the fence.
+    if (action && fs.tier() && fs.tier()->fetch(p.ns, p.ino, name)) {
+      fs.activity().remote_hit(p.ns);
+      fence.lock();
+      attr = fs.store().lookup(p.ns, p.ino, name);
+      if (!attr) fence.unlock();
+    }
+    if (!attr) {
+      if (attr.code() != Errc::not_found) return attr.error();
+      if (action) fs.activity().miss(p.ns);
+      return negative_entry(fs, name);
+    }
   }
   fs.apply_pending(fs.inos().to_fuse(p.ns, attr->ino), *attr);
   if (S_ISREG(attr->mode)) fs.uses().record(p.ns, attr->ino, p.ino, name, action);  // LRU
