@@ -13,6 +13,7 @@ import pytest
 
 import harness
 import redis_servers
+from metrics_util import free_port, parse, promtool, scrape, value
 
 GOCACHECTL = harness.REPO / "build" / "tools" / "gocachectl"
 ENTRY = "ab" + "0" * 62 + "-a"
@@ -52,7 +53,9 @@ def ctl(store, *args):
 
 def test_serves_with_the_remote_down(gocachefs):
     port = redis_servers.free_port()  # nothing listens there
-    d = gocachefs("d", extra_args=("-o", f"remote=redis://127.0.0.1:{port},remote_upload=off"))
+    mport = free_port()
+    d = gocachefs("d", extra_args=("-o", f"remote=redis://127.0.0.1:{port},remote_upload=off",
+                                   "--metrics-listen", f"127.0.0.1:{mport}"))
     ns = d.mnt / "go1.23.5"
     (ns / "ab").mkdir(parents=True)
     t0 = time.monotonic()
@@ -66,8 +69,18 @@ def test_serves_with_the_remote_down(gocachefs):
     st = reply["result"]
     assert st["upload"] == "off" and st["fetch"]["errors"] >= 1, st
     assert st["errors"].get("refused", 0) >= 1, st
-    assert st["endpoints"][0]["address"] == f"127.0.0.1:{port}/0" or \
-        st["endpoints"][0]["address"].startswith(f"127.0.0.1:{port}"), st
+    assert st["endpoints"][0]["address"].startswith(f"127.0.0.1:{port}"), st
+    # The same in the metrics, which pass promtool's linter.
+    text = scrape(mport)
+    samples = parse(text)
+    assert value(samples, "gocachefs_remote_fetch_errors_total") >= 1
+    assert value(samples, "gocachefs_remote_errors_total", kind="refused") >= 1
+    assert value(samples, "gocachefs_remote_hits_total") == 0
+    assert ("gocachefs_remote_breaker_state", frozenset()) not in samples
+    assert any(n == "gocachefs_remote_breaker_state" for n, _ in samples)
+    r = subprocess.run([promtool(), "check", "metrics"], input=text, capture_output=True,
+                       text=True)
+    assert r.returncode == 0, f"promtool check metrics:\n{r.stdout}{r.stderr}"
 
 
 def test_remote_status_without_remote(gocachefs):
