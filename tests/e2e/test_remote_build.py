@@ -188,10 +188,12 @@ def test_second_machine_builds_std_from_the_remote(machine, remote, kind, tmp_pa
         "the program B linked from remote entries differs from A's"
     out = subprocess.run([str(tmp_path / "prog-b")], capture_output=True, text=True, timeout=30)
     assert out.returncode == 0 and '"words"' in out.stdout, out
-    _, warm_local = b.go("build", "std")  # everything local now: no network
     sb = b.status()
     assert sb["fetch"]["hits"] > 100, sb
     assert not sb["errors"], sb
+    _, warm_local = b.go("build", "std")  # everything local now: the network is never asked
+    after = b.status()
+    assert after["fetch"] == sb["fetch"], (sb["fetch"], after["fetch"])
     ns = b.ctl("stats")["namespaces"][0]
     assert ns["remote_hits"] == sb["fetch"]["hits"] and ns["local_hits"] > 0, ns
     assert b.check_outputs_named_by_content() > 100

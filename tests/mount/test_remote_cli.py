@@ -81,6 +81,18 @@ def test_serves_with_the_remote_down(gocachefs):
     r = subprocess.run([promtool(), "check", "metrics"], input=text, capture_output=True,
                        text=True)
     assert r.returncode == 0, f"promtool check metrics:\n{r.stdout}{r.stderr}"
+    # More misses open the endpoint's breaker: health warns (not an outage of the cache).
+    for i in range(4):
+        name = f"{i:02x}" + "1" * 62 + "-a"
+        (ns / name[:2]).mkdir(exist_ok=True)
+        assert harness.errno_of(os.stat, ns / name[:2] / name) == ("err", "ENOENT")
+    h = subprocess.run([str(GOCACHECTL), "--store", str(d.store), "--json", "health", "--mount",
+                        str(d.mnt), "--metrics", f"127.0.0.1:{mport}"], capture_output=True,
+                       text=True, timeout=30)
+    report = json.loads(h.stdout)
+    remote = [c for c in report["checks"] if c["name"] == "remote"]
+    assert remote and remote[0]["status"] == "WARNING", report
+    assert h.returncode == 1, report
 
 
 def test_remote_status_without_remote(gocachefs):
