@@ -29,6 +29,13 @@ class SecondTier {
   // committed locally. Returns at once (the upload, if any, happens later).
   virtual void committed(NsId ns, Ino ino) = 0;
 
+  // The space policy is about to evict `name` (an entry of directory XX of
+  // the namespace's root), inode `ino`. In evict mode, uploads it first,
+  // waiting for the remote (bounded by its upload timeouts): called from the
+  // space worker or a control request, never from a FUSE request. A failed
+  // upload does not stop the eviction (the size limit wins); it is counted.
+  virtual void evicting(NsId ns, Ino ino, std::string_view name) = 0;
+
   // Seconds the kernel may cache the absence of a Go cache entry name
   // (`-a`, `-d`): a peer may upload it, or fetch() may create it, soon.
   virtual double negative_timeout() const = 0;

@@ -199,7 +199,10 @@ int run_daemon(DaemonOptions o) {
     if (!made) return fail(made.error().message());
     tier = std::move(made).value();
     spdlog::info("remote tier: {} endpoint(s), {}, uploads {}", to->remote.urls.size(),
-                 o.remote_mode, tier->uploads() ? "on commit" : "off");
+                 o.remote_mode,
+                 tier->uploads()   ? "on commit"
+                 : tier->demotes() ? "on eviction"
+                                   : "off");
   }
 
   FsOptions fo;

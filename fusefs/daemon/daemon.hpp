@@ -49,7 +49,8 @@ struct DaemonOptions {
   std::vector<std::string> remote_urls;
   // read-write or read-only (uploads nothing). Default: read-write.
   std::string remote_mode = "read-write";
-  // commit (upload every new entry once committed locally) or off.
+  // commit (upload every new entry once committed locally), evict (upload
+  // an entry when the space policy evicts it, before it goes) or off.
   // Default: commit.
   std::string remote_upload = "commit";
   // File with the remote's password (or user, then password). Default:

@@ -104,8 +104,9 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"read-write", "read-only"}))
       ->capture_default_str();
   app.add_option("--remote-upload", o.remote_upload,
-                 "commit (upload each new entry once committed locally) or off")
-      ->check(CLI::IsMember({"commit", "off"}))
+                 "commit (upload each new entry once committed locally), evict (upload what "
+                 "the space policy evicts, before dropping it locally) or off")
+      ->check(CLI::IsMember({"commit", "evict", "off"}))
       ->capture_default_str();
   app.add_option("--remote-auth-file", o.remote_auth_file,
                  "File with the remote's password, or its user then password (default: "

@@ -11,6 +11,7 @@ std::optional<tiered::TierOptions> tier_options(const DaemonOptions& o) {
   t.remote.auth_file = o.remote_auth_file;
   t.remote.mode = o.remote_mode == "read-only" ? remote::Mode::read_only : remote::Mode::read_write;
   t.upload = o.remote_upload == "commit";
+  t.demote = o.remote_upload == "evict";
   return t;
 }
 
@@ -41,11 +42,11 @@ control::json remote_status_json(tiered::RemoteTier& tier) {
     if (st.stats.errors[k])
       errors[remote::fault_name(static_cast<remote::Fault>(k))] = st.stats.errors[k];
   }
-  const bool uploads = tier.uploads();
+  const char* upload = tier.uploads() ? "commit" : tier.demotes() ? "evict" : "off";
   return {
       {"topology", st.topology == remote::TopologyKind::cluster ? "cluster" : "shards"},
       {"mode", st.mode == remote::Mode::read_only ? "read-only" : "read-write"},
-      {"upload", uploads ? "commit" : "off"},
+      {"upload", upload},
       {"endpoints", endpoints},
       {"queue",
        {{"bytes", st.stats.queue_bytes},
@@ -67,6 +68,9 @@ control::json remote_status_json(tiered::RemoteTier& tier) {
        {{"queued", ts.uploads_queued},
         {"refused", ts.uploads_refused},
         {"skipped", ts.feed_skipped},
+        {"demoted", ts.demoted},
+        {"demote_skipped", ts.demote_skipped},
+        {"demote_failed", ts.demote_failed},
         {"done", st.stats.uploads_done},
         {"failed", st.stats.uploads_failed},
         {"bytes", st.stats.bytes_up}}},
@@ -119,6 +123,13 @@ void collect(Families& out, tiered::RemoteTier& tier) {
           st.stats.uploads_done);
   counter("gocachefs_remote_upload_failures_total", "Upload jobs that failed",
           st.stats.uploads_failed);
+  auto demotions = counter_family("gocachefs_remote_demotions_total",
+                                  "Entries the space policy evicted, with --remote-upload evict: "
+                                  "uploaded first, skipped (already there), or failed");
+  add_sample(demotions, static_cast<double>(ts.demoted), {{"result", "uploaded"}});
+  add_sample(demotions, static_cast<double>(ts.demote_skipped), {{"result", "skipped"}});
+  add_sample(demotions, static_cast<double>(ts.demote_failed), {{"result", "failed"}});
+  out.push_back(std::move(demotions));
   gauge("gocachefs_remote_upload_queue_bytes", "Bytes queued or in flight for upload",
         static_cast<double>(st.stats.queue_bytes));
   gauge("gocachefs_remote_upload_queue_capacity_bytes", "Bound of the upload queue",

@@ -43,6 +43,7 @@ class RemoteTier final : public SecondTier {
 
   std::optional<Attr> fetch(NsId ns, Ino parent, std::string_view name) override;
   void committed(NsId ns, Ino ino) override;
+  void evicting(NsId ns, Ino ino, std::string_view name) override;
   double negative_timeout() const override { return options_.negative_timeout_s; }
 
   // Unmount: the committed entries still in the feed are queued, then the
@@ -51,6 +52,7 @@ class RemoteTier final : public SecondTier {
   void close();
 
   bool uploads() const { return uploads_; }
+  bool demotes() const { return demotes_; }
   const TierOptions& options() const { return options_; }
   remote::RemoteStatus remote_status() const { return client_->status(); }
   TierStatsSnapshot stats() const { return stats_.snapshot(); }
@@ -61,12 +63,22 @@ class RemoteTier final : public SecondTier {
   // Where `name` would be at the cache's top: the directory XX of the
   // namespace root, whose inode is `parent`. nullopt when it is not.
   std::optional<Attr> cache_dir(NsId ns, Ino parent, std::string_view name);
+  // An action entry and the output it names, read back from the store.
+  struct LocalPair {
+    std::string ns_name, action_name, action, output_name;
+    std::optional<std::string> output;  // nullopt: not here, or incomplete
+  };
+  // nullopt when the entry is not uploadable (`why` says why).
+  std::optional<LocalPair> read_pair(NsId ns, Ino ino, std::string* why);
   void upload(NsId ns, Ino ino);  // the feed's handler
+  void demote_action(NsId ns, Ino ino);
+  void demote_output(NsId ns, Ino ino, std::string_view name);
   void log_once(const Error& e, std::string_view what);
 
   Store& store_;
   const TierOptions options_;
   const bool uploads_;
+  const bool demotes_;
   std::unique_ptr<remote::RemoteClient> client_;
   std::unique_ptr<remote::Uploader> uploader_;  // null without uploads
   std::unique_ptr<UploadFeed> feed_;            // null without uploads

@@ -18,6 +18,12 @@ struct TierOptions {
   // Default: true.
   bool upload = true;
 
+  // Upload an entry when the space policy evicts it, before it is dropped
+  // locally (--remote-upload evict): the remote holds what the local store
+  // gave up. Never in read-only mode.
+  // Default: false.
+  bool demote = false;
+
   // Seconds the kernel may cache the absence of a Go entry name (`-a`,
   // `-d`) while a remote is configured: long enough that the lookups of one
   // go command's run reach the daemon once, short enough that an entry a

@@ -20,6 +20,9 @@ struct TierStatsSnapshot {
   uint64_t feed_skipped = 0;      // not uploadable (unreadable, -d missing or incomplete)
   uint64_t uploads_queued = 0;    // pairs handed to the uploader
   uint64_t uploads_refused = 0;   // the uploader refused them (full, too big, closed)
+  uint64_t demoted = 0;           // evicted entries uploaded first (evict mode)
+  uint64_t demote_skipped = 0;    // evicted entries already on the remote, or not uploadable
+  uint64_t demote_failed = 0;     // evicted entries whose upload failed: gone from both tiers
 };
 
 class TierStats {
@@ -27,13 +30,14 @@ class TierStats {
   using U = std::atomic<uint64_t>;
   U fetch_hits{0}, fetch_misses{0}, fetch_errors{0}, fetch_remembered{0}, fetch_not_cache{0};
   U commit_failed{0}, fetched_bytes{0}, feed_dropped{0}, feed_skipped{0};
-  U uploads_queued{0}, uploads_refused{0};
+  U uploads_queued{0}, uploads_refused{0}, demoted{0}, demote_skipped{0}, demote_failed{0};
 
   TierStatsSnapshot snapshot() const {
     auto r = [](const U& u) { return u.load(std::memory_order_relaxed); };
-    return {r(fetch_hits),      r(fetch_misses),   r(fetch_errors),   r(fetch_remembered),
-            r(fetch_not_cache), r(commit_failed),  r(fetched_bytes),  r(feed_dropped),
-            r(feed_skipped),    r(uploads_queued), r(uploads_refused)};
+    return {r(fetch_hits),      r(fetch_misses),   r(fetch_errors),    r(fetch_remembered),
+            r(fetch_not_cache), r(commit_failed),  r(fetched_bytes),   r(feed_dropped),
+            r(feed_skipped),    r(uploads_queued), r(uploads_refused), r(demoted),
+            r(demote_skipped),  r(demote_failed)};
   }
 };
 

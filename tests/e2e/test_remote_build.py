@@ -260,3 +260,29 @@ def test_read_only_mode_uploads_nothing(machine, remote, tmp_path):
     assert st["upload_counts"]["done"] == 0 and st["upload_counts"]["queued"] == 0, st
     assert st["fetch"]["misses"] > 0, st  # it did ask
     assert r.keys() == [], "a read-only machine wrote to the remote"
+
+
+def test_evict_mode_uploads_what_is_evicted(machine, remote, tmp_path):
+    r = remote("shards", 2)
+    a = machine("a", remote_args(r, "--remote-upload", "evict"))
+    ra, _ = a.go("build", "-x", "-o", str(tmp_path / "prog-1"), ".")
+    n_compiles = len(a.compiles(ra))
+    st = a.status()
+    assert st["upload"] == "evict" and st["upload_counts"]["queued"] == 0, st
+    assert r.keys() == [], "evict mode uploaded before any eviction"
+    # Evict everything (as --max-size or --min-free would, oldest first): each entry is
+    # uploaded before it goes.
+    ev = a.ctl("evict", "--to", "1K", "--include-recent")
+    assert ev["files"] > 20, ev
+    st = a.status()
+    assert st["upload_counts"]["demoted"] > 20 and st["upload_counts"]["demote_failed"] == 0, st
+    # The next build finds them on the remote, as remote hits, and compiles nothing it
+    # compiled before.
+    rb, _ = a.go("build", "-x", "-o", str(tmp_path / "prog-2"), ".")
+    assert filecmp.cmp(tmp_path / "prog-1", tmp_path / "prog-2", shallow=False)
+    st = a.status()
+    assert st["fetch"]["hits"] > 20, st
+    assert len(a.compiles(rb)) < n_compiles // 4, (len(a.compiles(rb)), n_compiles)
+    ns = a.ctl("stats")["namespaces"][0]
+    assert ns["remote_hits"] == st["fetch"]["hits"], ns
+    assert a.check_outputs_named_by_content() > 20

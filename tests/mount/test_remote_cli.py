@@ -25,7 +25,7 @@ BAD = [
     ("cluster_and_shards", ["--remote", "redis-cluster://127.0.0.1:7000",
                             "--remote", "redis://127.0.0.1:6379"]),
     ("bad_mode", ["--remote", "redis://127.0.0.1:6379", "--remote-mode", "write-only"]),
-    ("evict_not_implemented", ["--remote", "redis://127.0.0.1:6379", "--remote-upload", "evict"]),
+    ("bad_upload", ["--remote", "redis://127.0.0.1:6379", "--remote-upload", "later"]),
     ("missing_auth_file", ["--remote", "redis://127.0.0.1:6379", "--remote-auth-file", "/nonexistent"]),
     ("auth_file_without_remote", ["--remote-auth-file", "/etc/hostname"]),
     ("bad_mount_option", ["-o", "remote_mode=bogus", "--remote", "redis://127.0.0.1:6379"]),

@@ -147,5 +147,56 @@ TEST_F(TierTest, CommittedEntriesAreUploadedAndDrainedAtClose) {
   EXPECT_FALSE(r->uploads());
 }
 
+// --remote-upload evict: what the space policy evicts goes to the remote
+// first, in LRU order (an output usually before the entry naming it).
+TEST_F(TierTest, EvictionUploadsFirst) {
+  tiered::TierOptions o = options();
+  o.upload = false;
+  o.demote = true;
+  auto t = tier(o);
+  EXPECT_FALSE(t->uploads());
+  auto put_local = [&](const GoPair& p) {
+    const NewFile files[] = {{dir_of(p.output_name), base(p.output_name), 0644, p.output},
+                             {dir_of(p.action_name), base(p.action_name), 0644, p.action}};
+    auto made = store_->create_files(ns_, files, Credentials{}, kT1);
+    EXPECT_TRUE(made);
+    return *made;
+  };
+  // The output is evicted first, then the entry: both reach the remote.
+  const GoPair p = go_pair(30, content(200000, 30, true));
+  auto made = put_local(p);
+  t->evicting(ns_, made[0].ino, base(p.output_name));
+  ASSERT_TRUE(store_->unlink(ns_, dir_of(p.output_name), base(p.output_name), kT1));
+  t->evicting(ns_, made[1].ino, base(p.action_name));
+  auto got = client_->get_pair("go1.19", p.action_name);
+  ASSERT_TRUE(got && got->has_value());
+  EXPECT_EQ((*got)->output, p.output);
+  // The entry with its output still here: one pair, -d first.
+  const GoPair q = go_pair(31, content(5000, 31));
+  made = put_local(q);
+  t->evicting(ns_, made[1].ino, base(q.action_name));
+  got = client_->get_pair("go1.19", q.action_name);
+  ASSERT_TRUE(got && got->has_value());
+  // Already there: not sent again. An entry whose output is nowhere: kept
+  // off the remote (an -a is never visible without its -d).
+  t->evicting(ns_, made[1].ino, base(q.action_name));
+  const GoPair r = go_pair(32, "lost output");
+  made = put_local(r);
+  ASSERT_TRUE(store_->unlink(ns_, dir_of(r.output_name), base(r.output_name), kT1));
+  t->evicting(ns_, made[1].ino, base(r.action_name));
+  auto e = client_->exists("go1.19", r.action_name);
+  ASSERT_TRUE(e);
+  EXPECT_FALSE(*e);
+  EXPECT_EQ(t->stats().demoted, 3u);
+  EXPECT_EQ(t->stats().demote_skipped, 2u);
+  EXPECT_EQ(t->stats().demote_failed, 0u);
+  // In commit mode an eviction uploads nothing.
+  auto c = tier(options());
+  const GoPair s2 = go_pair(33, "x");
+  made = put_local(s2);
+  c->evicting(ns_, made[1].ino, base(s2.action_name));
+  EXPECT_EQ(c->stats().demoted, 0u);
+}
+
 }  // namespace
 }  // namespace gcfs

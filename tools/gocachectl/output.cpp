@@ -74,6 +74,10 @@ void print_remote(const json& r) {
   const json& up = r["upload_counts"];
   fmt::print("  uploads             {} done, {} failed, {} uploaded\n", u(up, "done"),
              u(up, "failed"), human_bytes(u(up, "bytes")));
+  if (r.value("upload", "") == "evict") {
+    fmt::print("  evictions           {} uploaded first, {} skipped, {} failed\n", u(up, "demoted"),
+               u(up, "demote_skipped"), u(up, "demote_failed"));
+  }
   for (const auto& [kind, n] : r["errors"].items()) {
     fmt::print("  errors {:<13} {}\n", kind, n.get<uint64_t>());
   }
