@@ -20,8 +20,14 @@ void Activity::miss(NsId ns) {
   touch(a);
 }
 
+void Activity::remote_hit(NsId ns) { of(ns).remote_hits.fetch_add(1, std::memory_order_relaxed); }
+
 bool is_action_name(std::string_view name) {
-  if (name.size() != 66 || name[64] != '-' || name[65] != 'a') return false;
+  return name.size() == 66 && name[65] == 'a' && is_entry_name(name);
+}
+
+bool is_entry_name(std::string_view name) {
+  if (name.size() != 66 || name[64] != '-' || (name[65] != 'a' && name[65] != 'd')) return false;
   for (size_t i = 0; i < 64; ++i) {
     char c = name[i];
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;

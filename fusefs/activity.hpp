@@ -18,6 +18,8 @@ namespace gcfs::fusefs {
 struct NsActivity {
   std::atomic<uint64_t> hits{0};
   std::atomic<uint64_t> misses{0};
+  // Local misses the second tier answered (the entry then opens as a hit).
+  std::atomic<uint64_t> remote_hits{0};
   std::atomic<int64_t> last_use_sec{0};  // wall clock of the last hit or miss
 };
 
@@ -27,6 +29,7 @@ class Activity {
   NsActivity& of(NsId ns) { return slots_[ns & kMaxNsId]; }
   void hit(NsId ns);
   void miss(NsId ns);
+  void remote_hit(NsId ns);
 
  private:
   std::unique_ptr<NsActivity[]> slots_;
@@ -34,5 +37,8 @@ class Activity {
 
 // True for the Go command's action entry names: 64 lowercase hex digits + "-a".
 bool is_action_name(std::string_view name);
+// True for action entries and outputs (`<64 hex>-a`, `<64 hex>-d`): the
+// names a second tier may make appear.
+bool is_entry_name(std::string_view name);
 
 }  // namespace gcfs::fusefs

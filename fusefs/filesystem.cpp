@@ -73,6 +73,11 @@ Status Filesystem::commit_locked(Node& node) {
   auto attr = store_.commit(*node.pending, now_timespec());
   node.publish();
   if (attr && commit_listener_) commit_listener_(node.id.ns);
+  // A Go action entry written here: the second tier may upload it (it only
+  // queues two numbers; the reading and the network come later, elsewhere).
+  if (attr && tier_ && node.action.load(std::memory_order_relaxed)) {
+    tier_->committed(node.id.ns, node.id.ino);
+  }
   return attr.status();
 }
 

@@ -19,6 +19,7 @@
 #include "fusefs/swap_grace.hpp"
 #include "policy/runtime/space_manager.hpp"
 #include "policy/runtime/use_tracker.hpp"
+#include "store/second_tier.hpp"
 #include "store/store.hpp"
 
 namespace gcfs::fusefs {
@@ -76,6 +77,11 @@ class Filesystem final : public policy::Evictor {
   NodeTable& nodes() { return nodes_; }
   Activity& activity() { return activity_; }
   SwapGrace& swap_grace() { return swap_grace_; }
+  // The second tier (docs/remote.md): asked on a local miss of an action
+  // entry, told of every action entry committed. Null: none. Set before the
+  // session runs; outlives it.
+  void set_tier(SecondTier* tier) { tier_ = tier; }
+  SecondTier* tier() const { return tier_; }
 
   // Fills a FUSE entry for (ns, attr) and takes a kernel reference.
   Node* make_entry(NsId ns, const Attr& attr, fuse_entry_param* e);
@@ -142,6 +148,7 @@ class Filesystem final : public policy::Evictor {
   policy::UseTracker uses_;
   std::function<void(NsId)> commit_listener_;  // set before the session runs
   std::function<void(NsId)> swap_listener_;    // set before the session runs
+  SecondTier* tier_ = nullptr;                 // set before the session runs
 };
 
 Timespec now_timespec();

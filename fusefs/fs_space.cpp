@@ -23,6 +23,10 @@ void Filesystem::invalidate_entry(NsId ns, Ino parent, std::string_view name) {
 Result<UnlinkIf> Filesystem::evict(NsId ns, Ino parent, const std::string& name, Ino ino,
                                    int64_t used_before_ns) {
   const fuse_ino_t fino = inos_.to_fuse(ns, ino);
+  // --remote-upload evict: the remote gets the entry before it goes here.
+  // No lock is held across that upload (this is the space worker's thread
+  // or a control request's, never a FUSE request).
+  if (tier_) tier_->evicting(ns, ino, name);
   bool purge_now = false;
   {
     std::unique_lock fence(evict_fence_);

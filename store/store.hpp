@@ -31,6 +31,14 @@ namespace gcfs {
 
 class PendingWrite;
 
+// A regular file create_files() makes with its content.
+struct NewFile {
+  Ino parent = 0;
+  std::string name;
+  uint32_t mode = 0644;   // permission bits
+  std::string_view data;  // the whole content
+};
+
 // Longest name of a directory entry.
 constexpr size_t kMaxNameLen = 255;
 
@@ -105,6 +113,13 @@ class Store {
   virtual Result<Attr> commit(PendingWrite& pw, Timespec now) = 0;
   // Makes everything committed so far survive a machine crash.
   virtual Status sync() = 0;
+  // Creates regular files with their whole content in one atomic batch (a
+  // Go entry fetched from the second tier: its -a and the -d it names, so
+  // that neither is ever seen without the other). A name already taken
+  // keeps its file, whose attributes are returned instead (a local writer
+  // got there first). Returns each file's attributes, in order.
+  virtual Result<std::vector<Attr>> create_files(NsId ns, std::span<const NewFile> files,
+                                                 Credentials owner, Timespec now) = 0;
 
   virtual uint32_t chunk_size() const = 0;
 

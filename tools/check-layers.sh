@@ -7,8 +7,9 @@
 #     store/codec/ or store/testing/: the public headers are store/'s top
 #     level, store/admin/ and policy/;
 #   - store/ includes nothing of fusefs/, policy/ or tools/; store/remote/
-#     includes no RocksDB and nothing of store/local/; store/gocache/ (over
-#     the Store interface) no RocksDB and no store internal;
+#     includes no RocksDB and nothing of store/local/, nor does store/tiered/;
+#     store/gocache/ (over the Store interface) no RocksDB and no store internal;
+#   - fusefs/ (but its daemon/) sees the second tier only as SecondTier;
 #   - policy/ never includes fusefs/ or tools/; policy/rules/ (the pure
 #     decisions) includes no store engine, no fusefs/ and no I/O header;
 #   - fusefs/ never includes tools/.
@@ -43,6 +44,10 @@ rule "store/remote/ includes no RocksDB and nothing of store/local/" "store/remo
   'rocksdb/|store/local/'
 rule "store/gocache/ is over the Store interface: no RocksDB, no store internal" "store/gocache" \
   "rocksdb/|$internals"
+rule "store/tiered/ uses the Store interface and the remote client: no RocksDB, no store/local/" \
+  "store/tiered" 'rocksdb/|store/(local|archive|testing)/'
+rule "fusefs/ reaches the second tier through store/second_tier.hpp: only the daemon wires it" \
+  "fusefs --exclude-dir=daemon" 'store/(remote|tiered)/'
 rule "policy/ never includes fusefs/ or tools/" "policy" '(fusefs|tools)/'
 rule "policy/rules/ is pure: no store engine, no fusefs/, no I/O header" "policy/rules" \
   "store/|fusefs/|tools/|rocksdb/|fuse|spdlog/|(sys/[a-z_]+|unistd|fcntl|dirent|poll|netdb)\.h|fstream|iostream|cstdio|filesystem|thread>"

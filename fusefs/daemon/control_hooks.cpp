@@ -81,7 +81,12 @@ void KernelHooks::namespace_repaired(const std::string& name, NsId id) {
 control::json KernelHooks::activity(NsId ns) {
   NsActivity& a = fs_.activity().of(ns);
   const int64_t last = a.last_use_sec.load(std::memory_order_relaxed);
-  return {{"hits", a.hits.load(std::memory_order_relaxed)},
+  const uint64_t hits = a.hits.load(std::memory_order_relaxed);
+  const uint64_t remote = a.remote_hits.load(std::memory_order_relaxed);
+  // Every remote hit is then opened as a hit: the local ones are the rest.
+  return {{"hits", hits},
+          {"remote_hits", remote},
+          {"local_hits", hits > remote ? hits - remote : 0},
           {"misses", a.misses.load(std::memory_order_relaxed)},
           {"last_use", last ? control::json(last) : control::json(nullptr)}};
 }
@@ -92,6 +97,14 @@ control::json KernelHooks::info() {
           {"namespace", info_.ns},
           {"store", info_.store_dir},
           {"pid", static_cast<int64_t>(getpid())}};
+}
+
+control::json KernelHooks::remote_status() {
+  if (!info_.remote) {
+    return control::fail("no remote tier: the daemon runs without --remote",
+                         control::kNotAvailable);
+  }
+  return control::ok(info_.remote());
 }
 
 control::json KernelHooks::space(const std::string& cmd, const control::json& req) {

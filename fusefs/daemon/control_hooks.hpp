@@ -22,6 +22,7 @@ class KernelHooks final : public control::DaemonHooks {
   // cache_hooks.cpp
   void cache_looked_up(NsId ns, const gocache::CacheHit* hit) override;
   void cache_stored(NsId ns, const gocache::PutResult& put) override;
+  control::json remote_status() override;
 
  private:
   void inval(const std::string& name);

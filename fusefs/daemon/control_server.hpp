@@ -41,6 +41,8 @@ struct ControlInfo {
   std::string ns;  // the namespace mounted as the root, "" for multi
   // Runs the space policy's manual triggers (gocachectl compact/evict/trim).
   std::function<control::json(const std::string&, const control::json&)> space;
+  // The remote tier's status (gocachectl remote status); empty: no tier.
+  std::function<control::json()> remote;
 };
 
 class ControlServer {

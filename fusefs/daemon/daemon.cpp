@@ -18,6 +18,7 @@
 #include "fusefs/daemon/control_server.hpp"
 #include "fusefs/daemon/mountpoint.hpp"
 #include "fusefs/daemon/operations.hpp"
+#include "fusefs/daemon/remote_setup.hpp"
 #include "fusefs/daemon/vm_hint.hpp"
 #include "fusefs/filesystem.hpp"
 #include "fusefs/inode_pruner.hpp"
@@ -190,11 +191,26 @@ int run_daemon(DaemonOptions o) {
     single_ns = ns->id;
   }
 
+  // The second tier: connects lazily, so a remote that is down changes
+  // nothing here (its lookups are misses until it answers).
+  std::unique_ptr<tiered::RemoteTier> tier;
+  if (auto to = tier_options(o)) {
+    auto made = tiered::RemoteTier::create(**store, *to);
+    if (!made) return fail(made.error().message());
+    tier = std::move(made).value();
+    spdlog::info("remote tier: {} endpoint(s), {}, uploads {}", to->remote.urls.size(),
+                 o.remote_mode,
+                 tier->uploads()   ? "on commit"
+                 : tier->demotes() ? "on eviction"
+                                   : "off");
+  }
+
   FsOptions fo;
   fo.cache_timeout = o.cache_timeout;
   fo.single_ns = single_ns;
   fo.max_file_bytes = so.max_file_size;
   Filesystem fs(**store, fo);
+  fs.set_tier(tier.get());
   if (single_ns != 0) space.only_ns = single_ns;
   space.protect_recent = std::chrono::seconds(o.protect_recent_s);
   policy::SpaceManager space_manager(**store, space, &fs);
@@ -210,6 +226,7 @@ int run_daemon(DaemonOptions o) {
   oo.disk.min_free_pct = o.min_free_pct;
   auto operations = start_operations(oo, **store, fs, space_manager);
   if (!operations) return fail(operations.error().message());
+  if (tier) add_remote_metrics(Metrics::instance(), *tier);
   // Below --min-free, evict least recently used entries to give room back.
   (*operations)->disk_guard().set_eviction([&](uint64_t bytes) -> uint64_t {
     auto all = (*store)->space_all();
@@ -250,11 +267,14 @@ int run_daemon(DaemonOptions o) {
   }
   spdlog::info("mounted {} on {} (store {}{})", o.ns.empty() ? "namespaces" : "namespace " + o.ns,
                o.mountpoint, o.store_dir, o.foreground ? ", foreground" : "");
-  ControlServer control(fs, se,
-                        {o.store_dir, o.mountpoint, o.ns,
-                         [&space_manager](const std::string& cmd, const control::json& req) {
-                           return policy::run_space_command(space_manager, cmd, req);
-                         }});
+  ControlServer control(
+      fs, se,
+      {o.store_dir, o.mountpoint, o.ns,
+       [&space_manager](const std::string& cmd, const control::json& req) {
+         return policy::run_space_command(space_manager, cmd, req);
+       },
+       tier ? std::function<control::json()>([&tier] { return remote_status_json(*tier); })
+            : std::function<control::json()>()});
   if (Status s = control.start(); !s) spdlog::warn("no control socket: {}", s.error().message());
   detach(ready_fd);
   log_vm_latency_hint();
@@ -277,7 +297,9 @@ int run_daemon(DaemonOptions o) {
   fuse_session_unmount(se);
   fuse_remove_signal_handlers(se);
   fuse_session_destroy(se);  // runs destroy(): pending writes are committed
-  store->reset();            // closes RocksDB
+  // Uploads of what was committed get a bounded time; the store is still open.
+  if (tier) tier->close();
+  store->reset();  // closes RocksDB
   spdlog::info("unmounted {}", o.mountpoint);
   spdlog::shutdown();
   return rc < 0 ? 1 : 0;

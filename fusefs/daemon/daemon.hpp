@@ -44,6 +44,18 @@ struct DaemonOptions {
   // Seconds to wait for the store's lock when its holder is a gocachefs going
   // away (unmounted or killed, still closing the store). Default: 30.
   double lock_wait = 30.0;
+  // The shared second tier (docs/remote.md): redis:// shards (repeatable) or
+  // one redis-cluster:// seed list. Default: empty (no remote tier).
+  std::vector<std::string> remote_urls;
+  // read-write or read-only (uploads nothing). Default: read-write.
+  std::string remote_mode = "read-write";
+  // commit (upload every new entry once committed locally), evict (upload
+  // an entry when the space policy evicts it, before it goes) or off.
+  // Default: commit.
+  std::string remote_upload = "commit";
+  // File with the remote's password (or user, then password). Default:
+  // empty (GOCACHEFS_REMOTE_PASSWORD / GOCACHEFS_REMOTE_USER, else no AUTH).
+  std::string remote_auth_file;
 };
 
 // Runs the daemon; returns the process exit status. Startup errors are one

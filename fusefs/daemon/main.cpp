@@ -8,6 +8,7 @@
 
 #include "fusefs/daemon/daemon.hpp"
 #include "fusefs/daemon/mount_args.hpp"
+#include "fusefs/daemon/remote_setup.hpp"
 #include "policy/cli/checks.hpp"
 #include "policy/rules/space.hpp"
 #include "store/admin/json_text.hpp"
@@ -93,6 +94,24 @@ int run(int argc, char** argv) {
                  "still closes it")
       ->check(gcfs::cli::number_in(0, 3600))
       ->capture_default_str();
+  app.add_option("--remote", o.remote_urls,
+                 "Shared second tier: redis://[user@]host[:port][/db][?weight=W] (repeatable: "
+                 "shards) or one redis-cluster://host:port[,host:port...]; see docs/remote.md")
+      ->type_name("URL")
+      ->allow_extra_args(false);
+  app.add_option("--remote-mode", o.remote_mode,
+                 "read-write, or read-only (fetch only, upload nothing: untrusted jobs)")
+      ->check(CLI::IsMember({"read-write", "read-only"}))
+      ->capture_default_str();
+  app.add_option("--remote-upload", o.remote_upload,
+                 "commit (upload each new entry once committed locally), evict (upload what "
+                 "the space policy evicts, before dropping it locally) or off")
+      ->check(CLI::IsMember({"commit", "evict", "off"}))
+      ->capture_default_str();
+  app.add_option("--remote-auth-file", o.remote_auth_file,
+                 "File with the remote's password, or its user then password (default: "
+                 "GOCACHEFS_REMOTE_PASSWORD and GOCACHEFS_REMOTE_USER)")
+      ->type_name("FILE");
   // mount -t fuse.gocachefs / fstab: `gocachefs STORE MNT -o store=..,namespace=..`.
   auto args = gcfs::fusefs::translate_mount_args(std::vector<std::string>(argv + 1, argv + argc));
   if (!args) {
@@ -109,6 +128,13 @@ int run(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "gocachefs: error: %s (see gocachefs --help)\n", e.what());
+    return 2;
+  }
+  // URLs, the auth file and the mode checked before anything starts: a
+  // usage error, like any other bad option.
+  if (auto s = gcfs::fusefs::check_remote_options(o); !s) {
+    std::fprintf(stderr, "gocachefs: error: %s (see gocachefs --help)\n",
+                 gcfs::control::printable(s.error().message()).c_str());
     return 2;
   }
   return gcfs::fusefs::run_daemon(std::move(o));

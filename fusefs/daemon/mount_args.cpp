@@ -12,7 +12,7 @@ namespace gcfs::fusefs {
 namespace {
 
 // -o key=value the daemon itself consumes, and its long option.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 13> kDaemonOptions = {{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 17> kDaemonOptions = {{
     {"store", "--store"},
     {"namespace", "--namespace"},
     {"log_level", "--log-level"},
@@ -26,6 +26,12 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 13> kDaemonO
     {"memtable_size", "--memtable-size"},
     {"max_inodes", "--max-inodes"},
     {"protect_recent", "--protect-recent"},
+    // Repeatable for shards. A comma ends a mount option, so a cluster is
+    // given by one seed here (the client learns the other nodes).
+    {"remote", "--remote"},
+    {"remote_mode", "--remote-mode"},
+    {"remote_upload", "--remote-upload"},
+    {"remote_auth_file", "--remote-auth-file"},
 }};
 
 // Handed to libfuse as they are.

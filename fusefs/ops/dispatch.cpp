@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -38,10 +39,13 @@ EntryOut make_entry(Filesystem& fs, NsId ns, const Attr& attr, bool action) {
   return out;
 }
 
-EntryOut negative_entry(Filesystem& fs) {
+EntryOut negative_entry(Filesystem& fs, std::string_view name) {
   EntryOut out;
   std::memset(&out.e, 0, sizeof(out.e));
   out.e.entry_timeout = fs.options().cache_timeout;  // the kernel caches the miss
+  if (fs.tier() && is_entry_name(name)) {
+    out.e.entry_timeout = std::min(out.e.entry_timeout, fs.tier()->negative_timeout());
+  }
   return out;
 }
 

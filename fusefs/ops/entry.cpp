@@ -89,8 +89,20 @@ Result<EntryOut> lookup(const Request& rq, fuse_ino_t parent, const char* name) 
     if (auto prev = fs.swap_grace().fallback(fs.store(), p.ns, p.ino, name)) {
       return grace_entry(fs, prev->first, prev->second);  // swap_grace.hpp
     }
-    if (action) fs.activity().miss(p.ns);
-    return negative_entry(fs);
+    // A local miss the second tier may answer: it commits the entry and its
+    // output locally (no lock is held across the round trip), then the
+    // entry is read like any other, under the fence.
+    if (action && fs.tier() && fs.tier()->fetch(p.ns, p.ino, name)) {
+      fs.activity().remote_hit(p.ns);
+      fence.lock();
+      attr = fs.store().lookup(p.ns, p.ino, name);
+      if (!attr) fence.unlock();
+    }
+    if (!attr) {
+      if (attr.code() != Errc::not_found) return attr.error();
+      if (action) fs.activity().miss(p.ns);
+      return negative_entry(fs, name);
+    }
   }
   fs.apply_pending(fs.inos().to_fuse(p.ns, attr->ino), *attr);
   if (S_ISREG(attr->mode)) fs.uses().record(p.ns, attr->ino, p.ino, name, action);  // LRU

@@ -78,10 +78,21 @@ Result<CreateOut> create(const Request& rq, fuse_ino_t parent, const char* name,
   Filesystem& fs = rq.fs;
   if (fs.inos().is_virtual_root(parent)) return Error(Errc::permission, "");
   NodeId p = fs.inos().from_fuse(parent);
-  GCFS_TRY_ASSIGN(Attr attr, fs.store().mknode(p.ns, p.ino, name, S_IFREG | (mode & 07777),
-                                               rq.creds(), now_timespec()));
+  auto made =
+      fs.store().mknode(p.ns, p.ino, name, S_IFREG | (mode & 07777), rq.creds(), now_timespec());
+  int flags = fi->flags & ~O_TRUNC;  // a new file is empty
+  if (!made && made.code() == Errc::exists && !(fi->flags & O_EXCL)) {
+    // The kernel believed the name absent (a negative entry it cached) but
+    // the daemon made it meanwhile (a second tier's fetch): O_CREAT without
+    // O_EXCL opens the existing file, as on any filesystem.
+    made = fs.store().lookup(p.ns, p.ino, name);
+    if (made && !S_ISREG(made->mode)) return Error(Errc::exists, "");
+    flags = fi->flags;
+  }
+  if (!made) return made.error();
+  const Attr& attr = *made;
   fuse_ino_t fino = fs.inos().to_fuse(p.ns, attr.ino);
-  GCFS_TRY_ASSIGN(HandleRef h, open_handle(fs, fino, NodeId{p.ns, attr.ino}, fi->flags & ~O_TRUNC));
+  GCFS_TRY_ASSIGN(HandleRef h, open_handle(fs, fino, NodeId{p.ns, attr.ino}, flags));
   set_open_flags(fi, h.handle());
   // A created action entry is one too: later reads through this cached
   // entry (no new lookup) are hits.

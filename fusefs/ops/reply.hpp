@@ -76,8 +76,10 @@ struct EntryOut {
 // The entry of (ns, attr) with its reference taken; `action` marks the node
 // as a Go action entry (its opens count as hits).
 EntryOut make_entry(Filesystem& fs, NsId ns, const Attr& attr, bool action = false);
-// A miss the kernel may cache for the entry timeout.
-EntryOut negative_entry(Filesystem& fs);
+// A miss the kernel may cache for the entry timeout; with a second tier, a
+// Go entry's name only for the tier's short negative timeout (a peer may
+// upload it, a fetch may create it).
+EntryOut negative_entry(Filesystem& fs, std::string_view name = {});
 
 struct CreateOut {
   EntryOut entry;

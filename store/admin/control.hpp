@@ -50,6 +50,9 @@ class DaemonHooks {
   // (negative) entry the kernel cached, and the space policy hears of it.
   virtual void cache_looked_up(NsId /*ns*/, const gocache::CacheHit* /*hit*/) {}
   virtual void cache_stored(NsId /*ns*/, const gocache::PutResult& /*put*/) {}
+  // `gocachectl remote status`: the second tier's endpoints, breakers,
+  // queue and counters. Returns the full reply (not available without one).
+  virtual json remote_status() = 0;
 };
 
 struct Context {

@@ -122,6 +122,14 @@ json handle(Context& ctx, const json& req) {
       if (!ctx.hooks) return fail("no gocachefs daemon is running on " + ctx.store_dir);
       return ok(ctx.hooks->info());
     }
+    if (cmd == "remote.status") {
+      if (!ctx.hooks) {
+        return fail("no gocachefs daemon is running on " + ctx.store_dir +
+                        ": the remote tier is the daemon's",
+                    kNotAvailable);
+      }
+      return ctx.hooks->remote_status();
+    }
     if (cmd == "compact" || cmd == "evict" || cmd == "trim") {
       // The space policy lives in the daemon (it owns the use index and the
       // kernel's view); without one there is nothing to act on.

@@ -24,7 +24,7 @@ struct Spec {
   bool long_running = false;  // minutes on a large store (see long_running())
 };
 
-constexpr std::array<Spec, 19> kSpecs = {{
+constexpr std::array<Spec, 20> kSpecs = {{
     {"stats", {}, {"ns"}, {}},
     {"info", {}, {}, {}},
     {"ns.list", {}, {}, {}},
@@ -45,6 +45,7 @@ constexpr std::array<Spec, 19> kSpecs = {{
     // gocachectl cacheprog (cache_cmds.cpp); body_bytes: body_channel.hpp
     {"cache.get", {"ns", "action"}, {}, {"want_body"}},
     {"cache.put", {"ns", "action", "output", "body_bytes"}, {}, {}},
+    {"remote.status", {}, {}, {}},
 }};
 
 const Spec* spec_of(std::string_view cmd) {

@@ -46,6 +46,13 @@ std::string encode_chunk(Ino ino, uint64_t idx, std::string_view raw) {
   return out;
 }
 
+void set_chunk_ino(std::string& value, Ino ino) {
+  if (value.size() < kChunkHeaderSize) return;
+  std::string be;
+  bytes::put_u64be(be, ino);
+  value.replace(5, 8, be);
+}
+
 Result<uint32_t> chunk_raw_len(std::string_view value) {
   if (value.size() < kChunkHeaderSize) return Error(Errc::corrupt, "chunk header truncated");
   return bytes::get_u32be(value.data() + 21);

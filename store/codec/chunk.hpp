@@ -30,6 +30,11 @@ constexpr uint8_t kChunkLz4 = 1;
 // Compresses with LZ4 unless that saves less than 1/32 of the raw size.
 std::string encode_chunk(Ino ino, uint64_t idx, std::string_view raw);
 
+// Rewrites the owning inode of an encoded chunk: a chunk is compressed
+// before the inode number it will belong to is allocated (under the
+// namespace's lock). The checksum covers the raw bytes only.
+void set_chunk_ino(std::string& value, Ino ino);
+
 // Verifies and decodes a chunk value expected to hold chunk `idx` of `ino`,
 // at most `max_raw` bytes. Errc::corrupt (message naming ino/idx) on any
 // mismatch.

@@ -53,12 +53,10 @@ Deadline RemoteClient::write_deadline() const {
 
 void RemoteClient::count(const Failure& f, std::string_view what) {
   stats_.count_error(f.kind);
-  if (f.kind == Fault::corrupt) {
-    spdlog::warn("remote {}: {} (treated as a miss)", what, f.message);
-  } else {
-    // The remote being down must not flood the log: the breaker logs state changes.
-    spdlog::debug("remote {}: {}: {}", what, fault_name(f.kind), f.message);
-  }
+  // Neither a remote that is down nor one full of damaged values may flood
+  // the log: the breaker logs its state changes, the caller (the daemon's
+  // tier) the first failure of each kind; every one is counted.
+  spdlog::debug("remote {}: {}: {}", what, fault_name(f.kind), f.message);
 }
 
 // ---- reading ------------------------------------------------------------------

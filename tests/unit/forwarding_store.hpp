@@ -61,6 +61,10 @@ class ForwardingStore : public Store {
   }
   Result<Attr> commit(PendingWrite& pw, Timespec now) override { return s_.commit(pw, now); }
   Status sync() override { return s_.sync(); }
+  Result<std::vector<Attr>> create_files(NsId ns, std::span<const NewFile> files, Credentials owner,
+                                         Timespec now) override {
+    return s_.create_files(ns, files, owner, now);
+  }
   uint32_t chunk_size() const override { return s_.chunk_size(); }
   Result<SpaceStats> space(NsId ns) override { return s_.space(ns); }
   Result<StoreSpace> space_all() override { return s_.space_all(); }

@@ -392,5 +392,48 @@ TEST_F(FileTest, TooBig) {
   EXPECT_TRUE(store_->setattr(ns_, f, sa));
 }
 
+// create_files: a fetched entry and its output appear in one batch, with
+// exact accounting; names already taken keep their file.
+TEST_F(FileTest, CreateFilesInOneBatch) {
+  const Ino d1 = make(kRootIno, "ab", S_IFDIR | 0755);
+  const Ino d2 = make(kRootIno, "cd", S_IFDIR | 0755);
+  std::string big(3 * store_->chunk_size() + 17, 'x');
+  for (size_t i = 0; i < big.size(); i += 4096) big[i] = static_cast<char>(i / 4096);
+  const std::string small = "v1 small entry";
+  const NewFile files[] = {{d2, "out-d", 0644, big}, {d1, "act-a", 0600, small}};
+  auto made = store_->create_files(ns_, files, Credentials{7, 8}, kT1);
+  ASSERT_TRUE(made) << made.error().message();
+  ASSERT_EQ(made->size(), 2u);
+  EXPECT_EQ((*made)[0].size, big.size());
+  EXPECT_EQ((*made)[1].size, small.size());
+  EXPECT_EQ((*made)[1].mode, S_IFREG | 0600);
+  EXPECT_EQ((*made)[1].uid, 7u);
+  EXPECT_EQ(read_all((*made)[0].ino), big);
+  EXPECT_EQ(read_all((*made)[1].ino), small);
+  auto found = store_->lookup(ns_, d1, "act-a");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->ino, (*made)[1].ino);
+  expect_consistent();
+  // Taken names keep their file; a new one beside them is made.
+  const std::string other = "other";
+  const NewFile again[] = {{d2, "out-d", 0644, other}, {d1, "new-a", 0644, other}};
+  auto second = store_->create_files(ns_, again, Credentials{}, kT2);
+  ASSERT_TRUE(second);
+  EXPECT_EQ((*second)[0].ino, (*made)[0].ino);
+  EXPECT_EQ(read_all((*second)[0].ino), big);
+  EXPECT_EQ(read_all((*second)[1].ino), other);
+  expect_consistent();
+  // A bad name or a missing directory writes nothing.
+  const NewFile bad[] = {{d1, "fine", 0644, other}, {999, "x", 0644, other}};
+  EXPECT_FALSE(store_->create_files(ns_, bad, Credentials{}, kT2));
+  EXPECT_EQ(store_->lookup(ns_, d1, "fine").code(), Errc::not_found);
+  expect_consistent();
+  // Every record agrees with the others (LRU index, chunk maps, links).
+  auto report = store_->check(ns_);
+  ASSERT_TRUE(report);
+  EXPECT_TRUE(report->problems.empty()) << report->problems.size() << " problems";
+  EXPECT_EQ(report->files, 3u);
+}
+
 }  // namespace
 }  // namespace gcfs

@@ -154,6 +154,12 @@ int run(int argc, char** argv) {
     req = {{"cmd", "trim"}, {"unused_for", a}, {"include_recent", include_recent}};
   });
 
+  auto* remote =
+      app.add_subcommand("remote", "The shared second tier (--remote)")->require_subcommand(1);
+  remote->add_subcommand("status", "Endpoints, breakers, upload queue and counters")->callback([&] {
+    req = {{"cmd", "remote.status"}};
+  });
+
   require_utf8(&app);
   try {
     app.parse(argc, argv);

@@ -42,6 +42,9 @@ void print_stats(const json& r) {
     fmt::print("  stored bytes        {}\n", human_bytes(u(ns, "stored_bytes")));
     fmt::print("  compression ratio   {:.2f}\n", ns.value("compression_ratio", 0.0));
     fmt::print("  hits / misses       {} / {}\n", u(ns, "hits"), u(ns, "misses"));
+    if (u(ns, "remote_hits") > 0) {
+      fmt::print("  hits local / remote {} / {}\n", u(ns, "local_hits"), u(ns, "remote_hits"));
+    }
     fmt::print("  last use            {}\n", when(ns.value("last_use", json())));
   }
   const json& st = r["store"];
@@ -49,6 +52,35 @@ void print_stats(const json& r) {
              st.value("path", ""), human_bytes(u(st, "physical_bytes")),
              human_bytes(u(st, "disk_free_bytes")),
              st.value("daemon", false) ? "" : " (no daemon running: hits/misses unknown)");
+}
+
+void print_remote(const json& r) {
+  fmt::print("remote {} ({}, uploads {})\n", r.value("topology", ""), r.value("mode", ""),
+             r.value("upload", ""));
+  for (const auto& e : r["endpoints"]) {
+    fmt::print("  {:<28} breaker {:<9} failures {}  opened {} times{}\n", e.value("address", ""),
+               e.value("breaker", ""), u(e, "consecutive_failures"), u(e, "times_opened"),
+               e.value("breaker", "") == "open"
+                   ? fmt::format(", next probe in {} ms", u(e, "retry_in_ms"))
+                   : "");
+  }
+  const json& q = r["queue"];
+  fmt::print("  upload queue        {} of {} ({} jobs), dropped {} (full) {} (unmount)\n",
+             human_bytes(u(q, "bytes")), human_bytes(u(q, "capacity_bytes")), u(q, "jobs"),
+             u(q, "dropped_full"), u(q, "dropped_closed"));
+  const json& f = r["fetch"];
+  fmt::print("  fetches             {} hits, {} misses, {} errors, {} remembered misses\n",
+             u(f, "hits"), u(f, "misses"), u(f, "errors"), u(f, "remembered"));
+  const json& up = r["upload_counts"];
+  fmt::print("  uploads             {} done, {} failed, {} uploaded\n", u(up, "done"),
+             u(up, "failed"), human_bytes(u(up, "bytes")));
+  if (r.value("upload", "") == "evict") {
+    fmt::print("  evictions           {} uploaded first, {} skipped, {} failed\n", u(up, "demoted"),
+               u(up, "demote_skipped"), u(up, "demote_failed"));
+  }
+  for (const auto& [kind, n] : r["errors"].items()) {
+    fmt::print("  errors {:<13} {}\n", kind, n.get<uint64_t>());
+  }
 }
 
 void print_archive(const json& r) {
@@ -98,6 +130,7 @@ void print_human(const std::string& cmd, const json& r) {
     std::fprintf(stderr, "gocachectl: warning: %s\n", r.value("warning", "").c_str());
   }
   if (cmd == "stats") return print_stats(r);
+  if (cmd == "remote.status") return print_remote(r);
   if (cmd == "env") return (void)fmt::print("export GOCACHE={}\n", r.value("GOCACHE", ""));
   if (cmd == "ns.list") {
     for (const auto& ns : r["namespaces"]) fmt::print("{}\n", ns.value("name", ""));

@@ -196,6 +196,33 @@ Check check_rocksdb(const Scrape& m) {
   return c;
 }
 
+// Only with --remote (the breaker gauge exists). An endpoint that is down
+// is no outage of the cache: its keys are misses and builds go on, but
+// they run colder than they should.
+std::optional<Check> check_remote(const Scrape& m) {
+  const auto breakers = m.all("gocachefs_remote_breaker_state");
+  if (breakers.empty()) return std::nullopt;
+  Check c{"remote", State::ok, "", std::nullopt};
+  std::string down;
+  double n_down = 0;
+  for (const Sample* s : breakers) {
+    if (s->value < 2) continue;
+    n_down += 1;
+    down += (down.empty() ? "" : ", ") +
+            (s->labels.count("endpoint") ? s->labels.at("endpoint") : std::string("?"));
+  }
+  c.value = n_down;
+  if (n_down > 0) {
+    c.state = State::warning;
+    c.message = fmt::format(
+        "{:.0f} of {} remote endpoint(s) down ({}): their entries are misses, builds go on", n_down,
+        breakers.size(), down);
+  } else {
+    c.message = fmt::format("{} remote endpoint(s) answering", breakers.size());
+  }
+  return c;
+}
+
 }  // namespace
 
 Report run_checks(const Options& o) {
@@ -228,6 +255,7 @@ Report run_checks(const Options& o) {
   r.checks.push_back(check_size(o, m));
   r.checks.push_back(check_errors(o, m));
   r.checks.push_back(check_rocksdb(m));
+  if (auto remote = check_remote(m)) r.checks.push_back(*remote);
   return r;
 }
 

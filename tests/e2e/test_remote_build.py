@@ -1,0 +1,288 @@
+"""The shared second tier end to end: two machines (two daemons, two separate stores) share one
+Redis remote. Go 1.23 from bookworm-backports (it caches std by default); GOCACHE is the
+namespace of its version on each mount, as docs/remote.md has it.
+
+Redis runs on free 127.0.0.1 ports, started here and stopped by PID also when a test fails
+(tests/redis_servers.py). Timings are printed in pytest's "gocachefs measurements" summary.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import hashlib
+import json
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+import harness
+import redis_servers
+
+GO = "/usr/lib/go-1.23/bin/go"
+GOCACHECTL = harness.REPO / "build" / "tools" / "gocachectl"
+COMPILE_RE = re.compile(r"/compile\s")
+
+pytestmark = [
+    pytest.mark.watchdog(1500),
+    pytest.mark.skipif(not os.access(GO, os.X_OK), reason="golang-1.23-go is not installed"),
+    pytest.mark.skipif(not os.access(redis_servers.REDIS_SERVER, os.X_OK),
+                       reason="redis-server is not installed"),
+]
+
+MAIN_GO = """package main
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+func main() {
+	words := strings.Fields("machines share one go build cache through redis")
+	sort.Strings(words)
+	sum := sha256.Sum256([]byte(strings.Join(words, " ")))
+	out, _ := json.Marshal(map[string]any{"words": words, "sum": fmt.Sprintf("%x", sum[:4])})
+	fmt.Println(string(out))
+}
+"""
+
+
+def record(line: str) -> None:
+    print(line)
+    harness.MEASUREMENTS.append(line)
+
+
+@pytest.fixture(scope="module")
+def go_version() -> str:
+    return subprocess.run([GO, "env", "GOVERSION"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+class Machine:
+    """One daemon with its own store; GOCACHE on its Go version's namespace."""
+
+    def __init__(self, daemon: harness.Daemon, version: str, work: Path):
+        self.daemon = daemon
+        self.work = work
+        self.cache = daemon.mnt / version
+        self.cache.mkdir()
+        self.src = work / "src"
+        self.src.mkdir(parents=True)
+        (self.src / "go.mod").write_text("module example.com/share\n\ngo 1.21\n")
+        (self.src / "main.go").write_text(MAIN_GO)
+        for d in ("home", "gopath", "gotmp"):
+            (work / d).mkdir()
+
+    def go(self, *args: str, check: bool = True, **extra: str):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GO") and k != "CGO_ENABLED"}
+        env.update(GOCACHE=str(self.cache), HOME=str(self.work / "home"),
+                   GOPATH=str(self.work / "gopath"), GOTMPDIR=str(self.work / "gotmp"),
+                   GO111MODULE="on", GOPROXY="off", GOSUMDB="off", GOTOOLCHAIN="local",
+                   CGO_ENABLED="0", GOENV="off", GOFLAGS="-trimpath")
+        env.update(extra)
+        t0 = time.monotonic()
+        r = subprocess.run([GO, *args], cwd=self.src, env=env, capture_output=True, text=True,
+                           timeout=1200)
+        elapsed = time.monotonic() - t0
+        if check and r.returncode != 0:
+            raise AssertionError(f"go {' '.join(args)} on {self.cache} failed ({r.returncode}):\n"
+                                 f"{r.stderr[-4000:]}\n" + self.daemon.diagnostics(30))
+        return r, elapsed
+
+    def ctl(self, *args: str) -> dict:
+        r = subprocess.run([str(GOCACHECTL), "--store", str(self.daemon.store), "--json", *args],
+                           capture_output=True, text=True, timeout=30)
+        reply = json.loads(r.stdout)
+        assert reply.get("ok"), reply
+        return reply["result"]
+
+    def status(self) -> dict:
+        return self.ctl("remote", "status")
+
+    def wait_uploaded(self, timeout: float = 300) -> dict:
+        """The remote status once nothing is left to upload."""
+        deadline = time.monotonic() + timeout
+        while True:
+            st = self.status()
+            if st["queue"]["jobs"] == 0 and st["queue"]["feed"] == 0:
+                return st
+            assert time.monotonic() < deadline, f"uploads still queued after {timeout}s: {st}"
+            time.sleep(0.2)
+
+    def compiles(self, r) -> list[str]:
+        return [line for line in r.stderr.splitlines() if COMPILE_RE.search(line)]
+
+    def check_outputs_named_by_content(self) -> int:
+        """Every -d file's SHA-256 is its name: nothing damaged was served into the cache."""
+        n = 0
+        for d in self.cache.iterdir():
+            if not d.is_dir():
+                continue
+            for f in d.iterdir():
+                if f.name.endswith("-d") and f.is_file():
+                    assert harness.sha256_file(f) == f.name[:-2], f"{f} does not match its name"
+                    n += 1
+        return n
+
+
+@pytest.fixture
+def machine(gocachefs, tmp_path, go_version):
+    """Factory: machine(name, remote_args) -> Machine (its daemon is stopped at teardown)."""
+
+    def make(name: str, remote_args: list[str]) -> Machine:
+        d = gocachefs(name, extra_args=tuple(remote_args), log_level="info")
+        return Machine(d, go_version, tmp_path / f"{name}-work")
+
+    return make
+
+
+@pytest.fixture
+def remote(request, tmp_path):
+    """Factory: remote(kind="shards"|"cluster", n=3) -> started servers, killed at teardown."""
+    made = []
+
+    def make(kind: str = "shards", n: int = 3):
+        r = (redis_servers.Cluster if kind == "cluster" else redis_servers.Shards)(tmp_path, n)
+        made.append(r)
+        return r.start()
+
+    yield make
+    for r in made:
+        r.stop()
+
+
+def remote_args(r, *more: str) -> list[str]:
+    args = []
+    for url in r.urls():
+        args += ["--remote", url]
+    return args + list(more)
+
+
+@pytest.mark.parametrize("kind", ["shards", "cluster"])
+def test_second_machine_builds_std_from_the_remote(machine, remote, kind, tmp_path):
+    r = remote(kind)
+    a = machine("a", remote_args(r))
+    ra, cold = a.go("build", "-x", "std")
+    n_compiles = len(a.compiles(ra))
+    assert n_compiles > 100, f"A's cold build compiled only {n_compiles} packages"
+    a.go("build", "-o", str(tmp_path / "prog-a"), ".")
+    t0 = time.monotonic()
+    sa = a.wait_uploaded()
+    drained = time.monotonic() - t0
+    assert sa["upload_counts"]["done"] > 100, sa
+    assert sa["upload_counts"]["failed"] == 0, sa
+    assert sa["mode"] == "read-write" and sa["upload"] == "commit"
+
+    b = machine("b", remote_args(r))
+    rb, warm_remote = b.go("build", "-x", "std")
+    compiles = b.compiles(rb)
+    assert not compiles, f"B compiled {len(compiles)} packages, e.g. {compiles[:2]}"
+    b.go("build", "-o", str(tmp_path / "prog-b"), ".")
+    assert filecmp.cmp(tmp_path / "prog-a", tmp_path / "prog-b", shallow=False), \
+        "the program B linked from remote entries differs from A's"
+    out = subprocess.run([str(tmp_path / "prog-b")], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0 and '"words"' in out.stdout, out
+    sb = b.status()
+    assert sb["fetch"]["hits"] > 100, sb
+    assert not sb["errors"], sb
+    _, warm_local = b.go("build", "std")  # everything local now: the network is never asked
+    after = b.status()
+    assert after["fetch"] == sb["fetch"], (sb["fetch"], after["fetch"])
+    ns = b.ctl("stats")["namespaces"][0]
+    assert ns["remote_hits"] == sb["fetch"]["hits"] and ns["local_hits"] > 0, ns
+    assert b.check_outputs_named_by_content() > 100
+    record(f"remote tier ({kind}, {len(r.servers)} nodes), go build std, {b.cache.name}, "
+           f"{n_compiles} compiles, {os.cpu_count()} CPUs")
+    record(f"  A cold {cold:.1f}s (uploads drained {drained:.1f}s after), B from the remote "
+           f"{warm_remote:.2f}s ({warm_remote / cold:.3f} of A's cold), B warm local "
+           f"{warm_local:.2f}s; {sb['fetch']['hits']} entries fetched, "
+           f"{sb['fetch']['bytes'] / 1e6:.1f} MB; {sa['upload_counts']['done']} uploads, "
+           f"{sa['upload_counts']['bytes'] / 1e6:.1f} MB")
+
+
+def test_garbage_on_the_remote_is_a_miss(machine, remote, tmp_path):
+    r = remote("shards", 2)
+    a = machine("a", remote_args(r))
+    a.go("build", "-o", str(tmp_path / "prog-a"), ".")
+    a.wait_uploaded()
+    keys = r.keys()
+    assert len(keys) > 20, keys[:5]
+    damaged = keys[::2]
+    for server, key in damaged:  # garbage under half the keys: entries, outputs, pieces
+        redis_servers.cli(server.port, "SET", key, "garbage, not a gocachefs value")
+    b = machine("b", remote_args(r))
+    # With gocacheverify every entry Go writes is compared with what the cache gives for it,
+    # fetched from the remote or not: a damaged value served would fail the build.
+    b.go("build", "-o", str(tmp_path / "prog-verify"), ".", GODEBUG="gocacheverify=1")
+    b.go("build", "-o", str(tmp_path / "prog-b"), ".")
+    assert filecmp.cmp(tmp_path / "prog-a", tmp_path / "prog-b", shallow=False)
+    st = b.status()
+    assert st["errors"].get("corrupt", 0) > 0, st
+    assert st["fetch"]["errors"] > 0, st
+    assert b.check_outputs_named_by_content() > 0
+    log = b.daemon.log.read_text(errors="replace")
+    assert log.count("treated as a miss") <= 4, "a damaged value must be logged once per kind"
+
+
+def test_remote_killed_before_the_build(machine, remote, tmp_path):
+    r = remote("shards", 2)
+    a = machine("a", remote_args(r))
+    a.go("build", "-o", str(tmp_path / "prog-a"), ".")
+    a.wait_uploaded()
+    b = machine("b", remote_args(r))
+    r.stop()  # the remote dies: B's lookups fail, its build must not
+    rb, _ = b.go("build", "-x", "-o", str(tmp_path / "prog-b"), ".")
+    assert b.compiles(rb), "B compiled nothing with the remote down"
+    assert filecmp.cmp(tmp_path / "prog-a", tmp_path / "prog-b", shallow=False)
+    st = b.status()
+    errors = st["errors"]
+    assert errors.get("refused", 0) + errors.get("breaker_open", 0) > 0, st
+    assert st["fetch"]["hits"] == 0 and st["fetch"]["errors"] > 0, st
+    assert any(e["breaker"] == "open" for e in st["endpoints"]), st
+    # A daemon started while the remote is down mounts and serves too.
+    c = machine("c", remote_args(r))
+    c.go("build", "-o", str(tmp_path / "prog-c"), ".")
+    assert filecmp.cmp(tmp_path / "prog-a", tmp_path / "prog-c", shallow=False)
+
+
+def test_read_only_mode_uploads_nothing(machine, remote, tmp_path):
+    r = remote("shards", 1)
+    a = machine("a", remote_args(r, "--remote-mode", "read-only"))
+    a.go("build", "-o", str(tmp_path / "prog-a"), ".")
+    st = a.wait_uploaded()
+    assert st["mode"] == "read-only" and st["upload"] == "off", st
+    assert st["upload_counts"]["done"] == 0 and st["upload_counts"]["queued"] == 0, st
+    assert st["fetch"]["misses"] > 0, st  # it did ask
+    assert r.keys() == [], "a read-only machine wrote to the remote"
+
+
+def test_evict_mode_uploads_what_is_evicted(machine, remote, tmp_path):
+    r = remote("shards", 2)
+    a = machine("a", remote_args(r, "--remote-upload", "evict"))
+    ra, _ = a.go("build", "-x", "-o", str(tmp_path / "prog-1"), ".")
+    n_compiles = len(a.compiles(ra))
+    st = a.status()
+    assert st["upload"] == "evict" and st["upload_counts"]["queued"] == 0, st
+    assert r.keys() == [], "evict mode uploaded before any eviction"
+    # Evict everything (as --max-size or --min-free would, oldest first): each entry is
+    # uploaded before it goes.
+    ev = a.ctl("evict", "--to", "1K", "--include-recent")
+    assert ev["files"] > 20, ev
+    st = a.status()
+    assert st["upload_counts"]["demoted"] > 20 and st["upload_counts"]["demote_failed"] == 0, st
+    # The next build finds them on the remote, as remote hits, and compiles nothing it
+    # compiled before.
+    rb, _ = a.go("build", "-x", "-o", str(tmp_path / "prog-2"), ".")
+    assert filecmp.cmp(tmp_path / "prog-1", tmp_path / "prog-2", shallow=False)
+    st = a.status()
+    assert st["fetch"]["hits"] > 20, st
+    assert len(a.compiles(rb)) < n_compiles // 4, (len(a.compiles(rb)), n_compiles)
+    ns = a.ctl("stats")["namespaces"][0]
+    assert ns["remote_hits"] == st["fetch"]["hits"], ns
+    assert a.check_outputs_named_by_content() > 20
