@@ -10,7 +10,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
 PYTHON=/usr/bin/python3        # Debian's python3, which has python3-pytest
-PYTEST_TIMEOUT=${PYTEST_TIMEOUT:-1500}   # seconds; hard stop for the pytest phase
+PYTEST_TIMEOUT=${PYTEST_TIMEOUT:-3000}   # seconds; hard stop for the pytest phase (Go 1.23 e2e, remote e2e)
 START=$(date +%s)
 failed=()
 
