@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <fuse_lowlevel.h>
-#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/wait.h>
@@ -115,7 +115,8 @@ Status setup_logging(const DaemonOptions& o) {
                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
     } else {
       logger = std::make_shared<spdlog::logger>(
-          "gocachefs", std::make_shared<spdlog::sinks::basic_file_sink_mt>(o.log_file));
+          "gocachefs", std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+                           o.log_file, o.log_max_bytes, o.log_files));
     }
   } catch (const spdlog::spdlog_ex& e) {
     return Error(Errc::io, fmt::format("cannot open log file {}: {}", o.log_file, e.what()));

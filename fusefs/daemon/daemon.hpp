@@ -21,6 +21,10 @@ struct DaemonOptions {
   std::string log_level = "info";
   // Default: stderr in the foreground, STORE/gocachefs.log otherwise.
   std::string log_file;
+  // The log file rotates past this size, keeping log_files older ones
+  // (file.1.log newest), so a daemon running for months stays bounded.
+  uint64_t log_max_bytes = uint64_t{10} << 20;
+  size_t log_files = 5;
   // Kernel cache timeout for entries and attributes, seconds. Default: 86400.
   double cache_timeout = 86400.0;
   // Space policy (docs/space.md). Size limits in live bytes; 0: none.

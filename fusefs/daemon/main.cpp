@@ -57,6 +57,20 @@ int run(int argc, char** argv) {
               "RocksDB block cache: metadata, small files, index and filter blocks (default 64M)");
   size_option("--memtable-size", o.memtable_bytes,
               "Memory for writes not yet flushed, all namespaces together (default 64M)");
+  app.add_option_function<std::string>(
+         "--log-max-size",
+         [&o](const std::string& v) {
+           auto n = gcfs::policy::parse_size(v);
+           if (!n || *n < (uint64_t{64} << 10)) {
+             throw CLI::ValidationError("--log-max-size", "not a size of at least 64K: " + v);
+           }
+           o.log_max_bytes = *n;
+         },
+         "The log file rotates past this size, e.g. 10M (default), at least 64K")
+      ->type_name("SIZE");
+  app.add_option("--log-files", o.log_files, "Rotated log files kept besides the current one")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
   app.add_option("--max-inodes", o.max_inodes,
                  "Inodes the kernel may cache before unused ones are dropped (bounds the "
                  "daemon's memory; 0: no limit)")

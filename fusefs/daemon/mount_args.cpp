@@ -12,11 +12,13 @@ namespace gcfs::fusefs {
 namespace {
 
 // -o key=value the daemon itself consumes, and its long option.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 17> kDaemonOptions = {{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 19> kDaemonOptions = {{
     {"store", "--store"},
     {"namespace", "--namespace"},
     {"log_level", "--log-level"},
     {"log_file", "--log-file"},
+    {"log_max_size", "--log-max-size"},
+    {"log_files", "--log-files"},
     {"cache_timeout", "--cache-timeout"},
     {"metrics_listen", "--metrics-listen"},
     {"min_free", "--min-free"},
