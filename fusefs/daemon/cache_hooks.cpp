@@ -2,8 +2,8 @@
 // its lookups count as hits and misses and as uses for the LRU index, like
 // the go command's opens on the mount; what its puts create or rewrite is
 // dropped from the kernel's caches (a negative entry would otherwise hide a
-// new file for the 24 h entry timeout). Runs on control threads, never
-// inside a FUSE request.
+// new file for the 24 h entry timeout) and handed to the second tier for
+// upload. Runs on control threads, never inside a FUSE request.
 #include <spdlog/spdlog.h>
 
 #include <cstring>
@@ -34,6 +34,11 @@ void KernelHooks::cache_stored(NsId ns, const gocache::PutResult& put) {
     }
   }
   fs_.note_commit(ns);
+  // An entry stored through the helper is shared like one written on the
+  // mount: the second tier queues it for upload (nothing waits here).
+  if (SecondTier* tier = fs_.tier(); tier != nullptr && put.action_ino != 0) {
+    tier->committed(ns, put.action_ino);
+  }
 }
 
 }  // namespace gcfs::fusefs

@@ -36,6 +36,7 @@ import pytest
 
 import gocmd
 import harness
+import redis_servers
 
 pytestmark = pytest.mark.watchdog(1200)
 
@@ -373,6 +374,34 @@ def test_garbage_from_a_go_command_through_a_daemon(gocachefs, tmp_path):
     assert answers[1]["DiskPath"] == str(d.mnt / "t" / out.hex()[:2] / f"{out.hex()}-d")
     assert Path(answers[2]["DiskPath"]).read_bytes() == body
     assert_verify_clean(d.store)
+
+
+@pytest.mark.skipif(not os.access(redis_servers.REDIS_SERVER, os.X_OK),
+                    reason="redis-server is not installed")
+def test_entries_stored_through_the_daemon_reach_the_remote(gocachefs, tmp_path):
+    """The helper's puts through a daemon with --remote are uploaded like the mount's
+    commits: the -d and the -a appear in Redis under the namespace's keys."""
+    server = redis_servers.RedisServer(tmp_path / "redis").start()
+    try:
+        d = gocachefs("d", extra_args=("--remote", f"redis://{server.address}"))
+        body = os.urandom(50000)
+        act, out = hashlib.sha256(b"shared").digest(), hashlib.sha256(body).digest()
+        put = req(ID=1, Command="put", ActionID=b64(act), ObjectID=b64(out),
+                  BodySize=len(body)) + b'"' + base64.b64encode(body) + b'"\n'
+        r = helper_with(tmp_path, put + req(ID=2, Command="close"), d.store)
+        assert r.returncode == 0, r.stderr
+        want = {f"{act.hex()[:2]}/{act.hex()}-a", f"{out.hex()[:2]}/{out.hex()}-d"}
+        deadline = time.monotonic() + 30  # the upload runs on the tier's own thread
+        found: set[str] = set()
+        while time.monotonic() < deadline:
+            found = {n for n in want if any(n in k for k in server.keys())}
+            if found == want:
+                break
+            time.sleep(0.2)
+        assert found == want, (found, server.keys(), d.diagnostics())
+        assert all(":t:" in k for k in server.keys()), server.keys()  # the helper's namespace
+    finally:
+        server.stop()
 
 
 @pytest.mark.parametrize("backend", ["offline", "daemon"])
