@@ -34,6 +34,15 @@ struct EngineStats {
   std::string read_only_reason;
   uint64_t read_only_refusals = 0;
   std::vector<NsPhysical> ns_physical;
+  // Memory RocksDB holds, for attributing the daemon's resident memory: the
+  // shared block cache (its capacity, what it holds, the pinned part of that),
+  // every family's memtables (active and not yet flushed) and the table
+  // readers' indexes and filters kept outside the cache.
+  uint64_t block_cache_capacity = 0;
+  uint64_t block_cache_usage = 0;
+  uint64_t block_cache_pinned = 0;
+  uint64_t memtables_bytes = 0;
+  uint64_t table_readers_bytes = 0;
 };
 
 }  // namespace gcfs

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "fusefs/activity.hpp"
+#include "fusefs/daemon/heap.hpp"
 #include "fusefs/node_table.hpp"
 #include "fusefs/ops/op_stats.hpp"
 #include "store/store.hpp"
@@ -133,6 +134,22 @@ void collect_store(Families& out, Store& store, Activity& activity) {
     eng.read_only ? 1 : 0);
   c("gocachefs_store_read_only_refusals_total", "Writes refused with EROFS in read-only mode",
     static_cast<double>(eng.read_only_refusals));
+
+  // Where the resident memory goes: RocksDB's caches and buffers (the
+  // configured budgets) and the heap around them (heap.hpp).
+  auto memory = gauge_family("gocachefs_memory_bytes",
+                             "Memory the daemon holds, by part (RocksDB properties, malloc)");
+  add_sample(memory, static_cast<double>(eng.block_cache_usage), {{"part", "block_cache"}});
+  add_sample(memory, static_cast<double>(eng.block_cache_pinned),
+             {{"part", "block_cache_pinned"}});
+  add_sample(memory, static_cast<double>(eng.memtables_bytes), {{"part", "memtables"}});
+  add_sample(memory, static_cast<double>(eng.table_readers_bytes), {{"part", "table_readers"}});
+  const HeapFigures heap = heap_figures();
+  add_sample(memory, static_cast<double>(heap.in_use), {{"part", "heap_in_use"}});
+  add_sample(memory, static_cast<double>(heap.free), {{"part", "heap_free"}});
+  out.push_back(std::move(memory));
+  g("gocachefs_memory_block_cache_capacity_bytes", "The block cache's size (--cache-size)",
+    static_cast<double>(eng.block_cache_capacity));
 }
 
 void collect_process(Families& out) {

@@ -30,6 +30,23 @@ void collect_disk_guard(Families& out, const policy::DiskGuard& g) {
   out.push_back(std::move(floor));
 }
 
+// Freed memory is given back at most this often, once at least this much of
+// it waits: a trim walks every arena (ms), a soak freed tens of MiB at a time.
+constexpr std::chrono::seconds kHeapTrimInterval{30};
+constexpr uint64_t kHeapTrimMinFree = uint64_t{16} << 20;
+
+void collect_heap_trims(Families& out, const HeapTrimmer& t) {
+  const HeapTrimStats s = t.stats();
+  auto trims = counter_family("gocachefs_heap_trims_total",
+                              "Times freed heap memory was given back to the system");
+  add_sample(trims, static_cast<double>(s.trims));
+  out.push_back(std::move(trims));
+  auto released = counter_family("gocachefs_heap_trimmed_bytes_total",
+                                 "Resident memory the heap trims gave back");
+  add_sample(released, static_cast<double>(s.released_bytes));
+  out.push_back(std::move(released));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Operations>> start_operations(const OperationsOptions& o, Store& store,
@@ -57,11 +74,15 @@ Result<std::unique_ptr<Operations>> start_operations(const OperationsOptions& o,
   ops->guard_ = std::make_unique<policy::DiskGuard>(o.disk);
   m.add_collector([guard = ops->guard_.get()](Families& out) { collect_disk_guard(out, *guard); });
   ops->guard_->start();
+  ops->trimmer_ = std::make_unique<HeapTrimmer>(kHeapTrimInterval, kHeapTrimMinFree);
+  m.add_collector([t = ops->trimmer_.get()](Families& out) { collect_heap_trims(out, *t); });
+  ops->trimmer_->start();
   return ops;
 }
 
 Operations::~Operations() {
   if (guard_) guard_->stop();
+  if (trimmer_) trimmer_->stop();
   Metrics& m = Metrics::instance();
   m.stop();  // no scrape may run once the collectors' store goes
   m.clear_collectors();

@@ -1,11 +1,12 @@
 // The daemon's operations side, started once the store is open: the metrics
-// endpoint (--metrics-listen) and the disk guard (--min-free). Destroyed
-// before the store closes.
+// endpoint (--metrics-listen), the disk guard (--min-free) and the heap
+// trimmer (heap.hpp). Destroyed before the store closes.
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "fusefs/daemon/heap.hpp"
 #include "policy/runtime/disk_guard.hpp"
 #include "store/result.hpp"
 
@@ -39,6 +40,7 @@ class Operations {
   Operations() = default;
   bool serving_ = false;
   std::unique_ptr<policy::DiskGuard> guard_;
+  std::unique_ptr<HeapTrimmer> trimmer_;
 };
 
 // `space` must outlive the Operations (its counters are scraped).

@@ -33,6 +33,12 @@ EngineStats RocksStore::engine_stats() {
     e.ns_physical.push_back({ns->id, meta.size + meta.blob_file_size,
                              int_property(db_, ns->cf, "rocksdb.cur-size-all-mem-tables")});
   }
+  // The block cache is one for every family: read it once, through the default.
+  e.block_cache_capacity = int_property(db_, default_cf_, "rocksdb.block-cache-capacity");
+  e.block_cache_usage = int_property(db_, default_cf_, "rocksdb.block-cache-usage");
+  e.block_cache_pinned = int_property(db_, default_cf_, "rocksdb.block-cache-pinned-usage");
+  db_->GetAggregatedIntProperty("rocksdb.cur-size-all-mem-tables", &e.memtables_bytes);
+  db_->GetAggregatedIntProperty("rocksdb.estimate-table-readers-mem", &e.table_readers_bytes);
   e.resume_attempts = healer_->resume_attempts();
   e.resume_failures = healer_->resume_failures();
   e.read_only = healer_->read_only();

@@ -55,6 +55,11 @@ def test_metrics_served_and_valid(gocachefs, tmp_path):
     assert value(s, "gocachefs_namespace_logical_bytes", namespace="go1.19") == 100_000
     assert 0 < value(s, "gocachefs_namespace_stored_bytes", namespace="go1.19") < 100_000
     assert value(s, "gocachefs_process_resident_memory_bytes") > 1 << 20
+    # Where the memory goes: the block cache holds what was just read, within its size.
+    cache = value(s, "gocachefs_memory_bytes", part="block_cache")
+    assert 0 < cache <= value(s, "gocachefs_memory_block_cache_capacity_bytes") == 64 << 20
+    assert value(s, "gocachefs_memory_bytes", part="heap_in_use") > cache
+    assert value(s, "gocachefs_heap_trims_total") == 0  # the first round waits 30 s
     assert value(s, "gocachefs_store_disk_total_bytes") > 0
     assert value(s, "gocachefs_store_read_only") == 0
     assert value(s, "gocachefs_rocksdb_background_errors_total") == 0
@@ -99,6 +104,8 @@ def test_counters_follow_a_go_build(gocachefs, tmp_path):
     assert value(cold, "gocachefs_cache_misses_total", namespace="go1.19") > 500
     assert value(cold, "gocachefs_written_bytes_total") > 50 << 20
     assert value(cold, "gocachefs_namespace_files", namespace="go1.19") > 1000
+    # The memtables stay within their budget (--memtable-size, 64 MiB) after 100+ MB written.
+    assert 0 < value(cold, "gocachefs_memory_bytes", part="memtables") <= 64 << 20
     go_build_std(cache, tmp_path / "home")
     warm = parse(scrape(d.port))
     hits = value(warm, "gocachefs_cache_hits_total", namespace="go1.19") - value(

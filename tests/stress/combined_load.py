@@ -87,7 +87,8 @@ class Report:
 def footprint(pid: int | None, port: int | None = None) -> dict[str, int]:
     """Threads, memory maps, open fds and RSS (KiB) of a process, from /proc; with the
     daemon's metrics port also the inodes the kernel caches (the node table's size) and
-    the memtables' bytes, the two memory caches that grow with use up to their bounds."""
+    the memtables' bytes, the two memory caches that grow with use up to their bounds, and
+    the memory parts the daemon reports (gocachefs_memory_bytes)."""
     if pid is None:
         return {}
     extra: dict[str, int] = {}
@@ -96,6 +97,11 @@ def footprint(pid: int | None, port: int | None = None) -> dict[str, int]:
             m = parse(scrape(port))
             extra["cached_inodes"] = int(value(m, "gocachefs_kernel_cached_inodes"))
             extra["memtable_kb"] = int(value(m, "gocachefs_namespace_memtable_bytes") / 1024)
+            # Where the RSS goes: the configured caches, and the heap around them.
+            for part in ("block_cache", "memtables", "table_readers", "heap_in_use",
+                         "heap_free"):
+                extra[f"{part}_kb"] = int(value(m, "gocachefs_memory_bytes", part=part) / 1024)
+            extra["heap_trims"] = int(value(m, "gocachefs_heap_trims_total"))
         except (OSError, ValueError, AssertionError):  # a scrape that failed: /proc figures only
             pass
     try:
@@ -306,6 +312,12 @@ def main() -> int:
     if report.footprint:
         print(f"  daemon footprint: first {report.footprint[0]}, last {report.footprint[-1]}, "
               f"max rss {max(f.get('rss_kb', 0) for f in report.footprint)} KiB")
+        # RSS beyond the configured caches (block cache, memtables): what must stay flat.
+        beyond = [f["rss_kb"] - f["block_cache_kb"] - f["memtables_kb"] for f in report.footprint
+                  if "block_cache_kb" in f]
+        if beyond:
+            print(f"  rss beyond the block cache and memtables (KiB): first {beyond[0]}, "
+                  f"last {beyond[-1]}, min {min(beyond)}, max {max(beyond)}")
     if args.workdir is None:
         shutil.rmtree(work, ignore_errors=True)
     return 0 if report.ok() else 1

@@ -39,6 +39,21 @@ TEST_F(StoreTest, EngineStatsOfAHealthyStore) {
   EXPECT_GT(e.ns_physical[0].bytes, 0u);
 }
 
+TEST_F(StoreTest, EngineStatsAttributeRocksDbMemory) {
+  const Ino f = make(kRootIno, "f");
+  const std::string data = test::text_bytes(200000, 5);
+  write(f, 0, data);
+  EngineStats e = store_->engine_stats();
+  EXPECT_EQ(e.block_cache_capacity, options_.block_cache_bytes);
+  EXPECT_GT(e.memtables_bytes, 0u);  // not flushed yet
+  reopen();                          // flushed at close; now read from SST files
+  EXPECT_EQ(read_all(f), data);
+  e = store_->engine_stats();
+  EXPECT_GT(e.block_cache_usage, 0u);  // the blocks just read, their index and filter
+  EXPECT_LE(e.block_cache_usage, e.block_cache_capacity);
+  EXPECT_LE(e.block_cache_pinned, e.block_cache_usage);
+}
+
 TEST_F(StoreTest, UnsafeBackgroundErrorMakesTheStoreReadOnly) {
   const Ino f = make(kRootIno, "f");
   const std::string data = test::text_bytes(5000, 4);
