@@ -113,6 +113,10 @@ class Store {
   virtual Result<Attr> commit(PendingWrite& pw, Timespec now) = 0;
   // Makes everything committed so far survive a machine crash.
   virtual Status sync() = 0;
+  // Writes every namespace's (and the registry's) memtable to files, so the
+  // write-ahead log they keep alive is deleted: an idle store then holds
+  // nothing in memory or in log files beyond what it needs.
+  virtual Status flush_memtables() = 0;
   // Creates regular files with their whole content in one atomic batch (a
   // Go entry fetched from the second tier: its -a and the -d it names, so
   // that neither is ever seen without the other). A name already taken

@@ -14,6 +14,7 @@ SpaceWorker::SpaceWorker(Store& store, SpaceManager& manager, UseTracker& uses,
       manager_(manager),
       uses_(uses),
       options_(options),
+      idle_flush_(options.idle_flush_after),
       limits_loop_("space: limits", options.use_interval, [this] { limits_round(); }),
       compaction_loop_("space: compaction", options.compaction_interval,
                        [this] { compaction_round(); }) {}
@@ -80,7 +81,23 @@ void SpaceWorker::compaction_round() {
   if (Status s = manager_.compaction_round(&cancel_); !s) {
     spdlog::error("space: compaction failed: {}", s.error().message());
   }
+  flush_if_idle();
   log_space();
+}
+
+void SpaceWorker::flush_if_idle() {
+  auto all = store_.space_all();
+  if (!all || !idle_flush_.observe(all->total.wal_bytes, std::chrono::steady_clock::now())) {
+    return;
+  }
+  if (Status s = store_.flush_memtables(); !s) {
+    spdlog::warn("space: flushing an idle store: {}", s.error().message());
+    return;
+  }
+  auto after = store_.space_all();
+  spdlog::info("space: store idle {} s: memtables flushed, write-ahead log {} -> {} bytes",
+               options_.idle_flush_after.count() / 1000, all->total.wal_bytes,
+               after ? after->total.wal_bytes : 0);
 }
 
 void SpaceWorker::log_space() {

@@ -3,12 +3,14 @@
 // else every `use_interval`); the other runs compaction rounds every
 // `compaction_interval`. Neither holds a FUSE lock while the store works;
 // evicted entries are dropped from the kernel's view from these threads,
-// never from inside a FUSE request.
+// never from inside a FUSE request. The compaction thread also flushes the
+// memtables of a store that has been idle for 30 s (policy/rules/idle_flush.hpp).
 #pragma once
 
 #include <atomic>
 #include <chrono>
 
+#include "policy/rules/idle_flush.hpp"
 #include "policy/runtime/space_manager.hpp"
 #include "policy/runtime/use_tracker.hpp"
 #include "store/background_loop.hpp"
@@ -20,6 +22,9 @@ struct SpaceWorkerOptions {
   std::chrono::milliseconds use_interval{2000};
   // Default: 5 s.
   std::chrono::milliseconds compaction_interval{5000};
+  // Memtables are flushed once the write-ahead log has not changed for this
+  // long (checked every compaction_interval). Default: 30 s.
+  std::chrono::milliseconds idle_flush_after{30000};
 };
 
 class SpaceWorker {
@@ -39,6 +44,7 @@ class SpaceWorker {
   void limits_round();
   void compaction_round();
   void flush_uses();
+  void flush_if_idle();
   void log_space();
 
   Store& store_;
@@ -48,6 +54,8 @@ class SpaceWorker {
   std::atomic<bool> cancel_{false};
   // Only the limits loop's thread uses it.
   std::chrono::steady_clock::time_point next_flush_{};
+  // Only the compaction loop's thread uses it.
+  IdleFlush idle_flush_;
   // Last: they stop before the state they use goes.
   BackgroundLoop limits_loop_, compaction_loop_;
 };

@@ -180,6 +180,11 @@ Status RocksStore::open_db() {
   // The default preallocates 4 MiB of MANIFEST: a small store's footprint
   // would be mostly that (docs/space.md).
   db.manifest_preallocation_size = 256 << 10;
+  // RocksDB reserves a write-ahead log's blocks 1.1 memtables ahead (35 MiB
+  // here) and SST blocks a file ahead: `du` of a mounted store showed them as
+  // used (0.90 of the plain cache against 0.69 in apparent size). Files that
+  // grow as written are what a size limit can be held to.
+  db.allow_fallocate = false;
   db.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   db.info_log = make_spdlog_rocks_logger();  // no LOG files in the store
   // Postpones compactions the disk has no room for, and resumes writes by

@@ -200,6 +200,23 @@ Status RocksStore::check_compaction_room(NsState& ns, const CompactRequest& req)
   return Status::ok();
 }
 
+Status RocksStore::flush_memtables() {
+  if (auto s = check_writable(); !s) return s;
+  std::vector<rocksdb::ColumnFamilyHandle*> families{default_cf_};
+  std::vector<std::shared_ptr<NsState>> all;  // keeps the handles alive meanwhile
+  {
+    std::shared_lock lock(map_mu_);
+    for (const auto& [id, ns] : by_id_) {
+      all.push_back(ns);
+      families.push_back(ns->cf);
+    }
+  }
+  rocksdb::FlushOptions fo;
+  fo.allow_write_stall = true;  // an idle store: nothing to stall
+  if (auto s = db_->Flush(fo, families); !s.ok()) return map_error(s, "flushing the memtables");
+  return Status::ok();
+}
+
 Status RocksStore::compact(NsId id, const CompactRequest& req) {
   auto state = ns_state(id);
   if (!state) return state.status();

@@ -161,6 +161,7 @@ class RocksStore final : public Store {
   Result<std::unique_ptr<PendingWrite>> begin_write(NsId ns, Ino ino) override;
   Result<Attr> commit(PendingWrite& pw, Timespec now) override;
   Status sync() override;
+  Status flush_memtables() override;  // rocks_space.cpp
   Result<std::vector<Attr>> create_files(NsId ns, std::span<const NewFile> files, Credentials owner,
                                          Timespec now) override;  // rocks_create.cpp
   uint32_t chunk_size() const override { return chunk_size_; }

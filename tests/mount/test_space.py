@@ -106,6 +106,36 @@ def test_background_compaction_reclaims_deleted_space(gocachefs):
         assert harness.sha256_file(p) == h
 
 
+def wal_bytes(store) -> int:
+    """Bytes of the store's write-ahead log files (RocksDB's NNNNNN.log)."""
+    return sum(p.stat().st_size for p in store.glob("[0-9]*.log"))
+
+
+@pytest.mark.watchdog(300)
+def test_an_idle_store_lets_its_write_ahead_log_go(gocachefs):
+    """After 30 s without writes the memtables are flushed: `du` of a mounted, idle
+    store shows no log of what was written, only the files that keep it."""
+    d = gocachefs("idle", extra_args=("--space-interval", "1"))
+    ns = d.mnt / "go1.19"
+    os.mkdir(ns)
+    data = {ns / f"f{i}": os.urandom(1 * MiB) for i in range(12)}
+    for p, b in data.items():
+        p.write_bytes(b)
+    assert wal_bytes(d.store) >= 12 * MiB, "the writes are in the log, below a memtable's size"
+    t0 = time.monotonic()
+    while wal_bytes(d.store) > 64 * 1024 and time.monotonic() - t0 < 120:
+        time.sleep(1)
+    waited = time.monotonic() - t0
+    assert wal_bytes(d.store) <= 64 * 1024, f"log still {wal_bytes(d.store)} bytes after {waited:.0f} s"
+    assert 25 <= waited <= 60, f"flushed after {waited:.0f} s, not once idle for 30 s"
+    assert "memtables flushed" in d.log.read_text()
+    # Nothing preallocated: du (allocated blocks) is about the store's files.
+    assert du_bytes(d.store) < (12 + 4) * MiB, du_bytes(d.store)
+    d.restart()
+    for p, b in data.items():
+        assert p.read_bytes() == b
+
+
 def test_file_larger_than_the_limit_is_efbig(gocachefs):
     d = gocachefs("e", extra_args=("--max-size", "4M"))
     root = d.mnt / "ns"

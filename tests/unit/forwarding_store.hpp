@@ -61,6 +61,7 @@ class ForwardingStore : public Store {
   }
   Result<Attr> commit(PendingWrite& pw, Timespec now) override { return s_.commit(pw, now); }
   Status sync() override { return s_.sync(); }
+  Status flush_memtables() override { return s_.flush_memtables(); }
   Result<std::vector<Attr>> create_files(NsId ns, std::span<const NewFile> files, Credentials owner,
                                          Timespec now) override {
     return s_.create_files(ns, files, owner, now);

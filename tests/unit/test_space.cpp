@@ -140,6 +140,26 @@ TEST_F(SpaceTest, PhysicalBytesAgreeWithDu) {
   }
 }
 
+TEST_F(SpaceTest, FlushingTheMemtablesLetsTheWriteAheadLogGo) {
+  std::vector<Ino> files;
+  for (int i = 0; i < 5; ++i)
+    files.push_back(put(kRootIno, fmt::format("f{}", i), random_bytes(300'000, i)));
+  auto before = store_->space_all();
+  ASSERT_TRUE(before);
+  EXPECT_GT(before->total.wal_bytes, 100'000u);  // below a memtable: nothing flushed yet
+  EXPECT_GT(store_->engine_stats().memtables_bytes, 100'000u);
+  const NsStats stats = store_->stats(ns_).value();
+  ASSERT_TRUE(store_->flush_memtables());
+  auto after = store_->space_all();
+  ASSERT_TRUE(after);
+  EXPECT_LT(after->total.wal_bytes, 4096u);  // a new, empty log
+  EXPECT_LT(store_->engine_stats().memtables_bytes, 100'000u);
+  EXPECT_EQ(store_->stats(ns_).value(), stats);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(read_all(files[i]), random_bytes(300'000, i));
+  // Without preallocation, what du shows is what the store's files hold.
+  EXPECT_LE(du_bytes(options_.path), after->total.physical_bytes + 2 * MiB);
+}
+
 TEST_F(SpaceTest, CompactionReturnsPhysicalToLive) {
   std::map<Ino, std::string> kept;
   std::vector<std::string> names;
