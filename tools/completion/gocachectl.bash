@@ -107,7 +107,8 @@ _gocachectl() {
   [[ -z $store ]] && store=$(_gocachectl_default_store)
   [[ $store == "~/"* ]] && store=$HOME/${store#"~/"}
   # As gocachectl and the daemon name it: absolute, . and .. resolved, symlinks kept.
-  store=$(realpath -ms -- "$store" 2>/dev/null) || return 0
+  local abs
+  abs=$(realpath -ms -- "$store" 2>/dev/null) && store=$abs
 
   # The value of an option.
   if [[ $_gocachectl_valued == *" $prev "* ]]; then
