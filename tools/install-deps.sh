@@ -27,7 +27,7 @@ PACKAGES=(
   golang-go golang-1.23-go golang-1.21-go gccgo-12 strace
   python3 python3-pytest python3-yaml
   prometheus
-  clang-format git ca-certificates
+  clang-format git ca-certificates groff-base
   iproute2 systemd procps strace
 )
 
