@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 
 #include "store/background_loop.hpp"
 
@@ -20,6 +21,10 @@ uint64_t resident_bytes() {
   return static_cast<uint64_t>(resident) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
 }
 }  // namespace
+
+void limit_heap_arenas() {
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, kHeapArenas);
+}
 
 HeapFigures heap_figures() {
   const struct mallinfo2 m = mallinfo2();

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "fusefs/daemon/heap.hpp"
 #include "fusefs/daemon/daemon.hpp"
 #include "fusefs/daemon/mount_args.hpp"
 #include "fusefs/daemon/remote_setup.hpp"
@@ -166,6 +167,7 @@ int fatal(const char* why) {
 // Anything that escapes the daemon is one line and exit status 1, never an
 // abort; the threads catch their own (fusefs/guarded.hpp).
 int main(int argc, char** argv) {
+  gcfs::fusefs::limit_heap_arenas();  // before any thread starts
   gcfs::log_terminate();
   try {
     return run(argc, argv);
