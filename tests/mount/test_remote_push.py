@@ -133,7 +133,7 @@ def test_push_through_the_daemon_seeds_a_second_machine(gocachefs, redis):
     check_second_machine(gocachefs, redis, "b")
 
 
-def test_push_without_a_daemon(gocachefs, redis, tmp_path):
+def test_push_without_a_daemon(gocachefs, redis):
     a = gocachefs("a")
     (a.mnt / NS).mkdir()
     write_entries(a.mnt / NS)
@@ -164,7 +164,7 @@ def test_read_only_remote_is_refused(gocachefs, redis):
     assert redis.keys() == []
 
 
-def test_dead_remote_is_an_error_not_a_hang(gocachefs, tmp_path):
+def test_dead_remote_is_an_error_not_a_hang(gocachefs):
     port = redis_servers.free_port()  # nothing listens there
     a = gocachefs("a", extra_args=("--remote", f"redis://127.0.0.1:{port}",
                                     "--remote-upload", "off"))
