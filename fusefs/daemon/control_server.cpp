@@ -160,7 +160,8 @@ void ControlServer::worker_loop() {
 
 void ControlServer::serve(int fd) {
   if (!stopping_) {
-    serve_connection(fd, {fs_, hooks_.get(), info_.store_dir, owner_uid_, slots_, stopping_});
+    serve_connection(fd, {fs_, hooks_.get(), info_.store_dir, owner_uid_, slots_, stopping_,
+                          info_.remote_client});
   }
   {
     std::lock_guard lock(mu_);

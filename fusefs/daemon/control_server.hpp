@@ -43,6 +43,8 @@ struct ControlInfo {
   std::function<control::json(const std::string&, const control::json&)> space;
   // The remote tier's status (gocachectl remote status); empty: no tier.
   std::function<control::json()> remote;
+  // The remote tier's client, for gocachectl remote push; null: no tier.
+  remote::RemoteClient* remote_client = nullptr;
 };
 
 class ControlServer {

@@ -117,7 +117,8 @@ class Session {
         count_control_refusal("busy_long");
         return control::fail(
             fmt::format("busy: {} long control requests (verify, export, import, restore, "
-                        "compact, evict, trim) in progress or waiting; try again later",
+                        "compact, evict, trim, remote push) in progress or waiting; try again "
+                        "later",
                         env_.slots.limits().long_admitted),
             control::kNotAvailable);
       case ControlSlots::Turn::stopped:
@@ -139,11 +140,22 @@ class Session {
     bool progress_ok = true;
     control::Context ctx{env_.fs.store(), env_.store_dir, env_.hooks, {}};
     ctx.body = body_;
+    ctx.remote = env_.remote;
     ctx.progress = [&](uint64_t done, uint64_t total) {
       auto now = std::chrono::steady_clock::now();
       if (!progress_ok || now - last < std::chrono::milliseconds(100)) return;
       last = now;
       progress_ok = send(json{{"progress", {done, total}}});
+    };
+    // remote.push's progress also carries its counts, and tells the push to
+    // stop once the client is gone or the daemon stops.
+    ctx.report = [&](uint64_t done, uint64_t total, const json& counts) {
+      if (env_.stopping) return false;
+      auto now = std::chrono::steady_clock::now();
+      if (!progress_ok || now - last < std::chrono::milliseconds(100)) return progress_ok;
+      last = now;
+      progress_ok = send(json{{"progress", {done, total}}, {"counts", counts}});
+      return progress_ok;
     };
     json reply = control::handle(ctx, req);
     count_control_request(cmd, reply.value("ok", false));

@@ -31,6 +31,7 @@ struct SessionEnv {
   uint32_t owner_uid;  // of the store directory: allowed, with root and us
   ControlSlots& slots;
   const std::atomic<bool>& stopping;
+  remote::RemoteClient* remote;  // the remote tier's client (remote push); null: none
 };
 
 // Serves the connection on fd; never throws.

@@ -275,7 +275,8 @@ int run_daemon(DaemonOptions o) {
          return policy::run_space_command(space_manager, cmd, req);
        },
        tier ? std::function<control::json()>([&tier] { return remote_status_json(*tier); })
-            : std::function<control::json()>()});
+            : std::function<control::json()>(),
+       tier ? &tier->client() : nullptr});
   if (Status s = control.start(); !s) spdlog::warn("no control socket: {}", s.error().message());
   detach(ready_fd);
   log_vm_latency_hint();

@@ -6,6 +6,7 @@
 //            {"ok": false, "exit": 1, "error": "one line"}
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -16,9 +17,18 @@
 #include "store/snapshots.hpp"
 #include "store/store.hpp"
 
+namespace gcfs::remote {
+class RemoteClient;
+}
+
 namespace gcfs::control {
 
 using json = nlohmann::json;
+
+// Progress of remote.push: (entries done, entries total, its counts as a
+// JSON object). Returns false to stop the command (the client went away,
+// the daemon is stopping).
+using Report = std::function<bool(uint64_t done, uint64_t total, const json& counts)>;
 
 // gocachectl's exit codes (documented in `gocachectl --help` and docs).
 enum Exit : int { kOk = 0, kFailed = 1, kUsage = 2, kNotAvailable = 3, kDamage = 4 };
@@ -61,6 +71,10 @@ struct Context {
   DaemonHooks* hooks = nullptr;  // null when gocachectl opened the store itself
   Progress progress;             // for export, import, verify
   BodyChannel* body = nullptr;   // binary bodies (cache.put/get); null without a socket
+  // remote.push's remote: the daemon's (--remote), or one gocachectl made
+  // from its own --remote when it opened the store; null: none.
+  remote::RemoteClient* remote = nullptr;
+  Report report{};  // remote.push's progress; may be empty
 };
 
 // Never throws: a malformed request or a failure inside a command becomes an
@@ -72,7 +86,8 @@ json handle(Context& ctx, const json& request);
 // a NUL), if any. handle() runs it first.
 std::optional<std::string> check_request(const json& request);
 // Commands that can take minutes (verify, snapshot export/import/restore,
-// compact, evict, trim): the daemon runs only a few of them at once.
+// compact, evict, trim, remote push): the daemon runs only a few of them at
+// once.
 bool long_running(std::string_view cmd);
 
 // Helpers shared by the command files.
@@ -84,5 +99,6 @@ json stats_json(const NsStats& st);
 json cmd_snapshot(Context& ctx, const std::string& cmd, const json& req);
 json cmd_verify(Context& ctx, const json& req);
 json cmd_cache(Context& ctx, const std::string& cmd, const json& req);
+json cmd_remote_push(Context& ctx, const json& req);
 
 }  // namespace gcfs::control

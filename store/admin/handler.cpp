@@ -122,6 +122,7 @@ json handle(Context& ctx, const json& req) {
       if (!ctx.hooks) return fail("no gocachefs daemon is running on " + ctx.store_dir);
       return ok(ctx.hooks->info());
     }
+    if (cmd == "remote.push") return cmd_remote_push(ctx, req);
     if (cmd == "remote.status") {
       if (!ctx.hooks) {
         return fail("no gocachefs daemon is running on " + ctx.store_dir +

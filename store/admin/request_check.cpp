@@ -24,7 +24,7 @@ struct Spec {
   bool long_running = false;  // minutes on a large store (see long_running())
 };
 
-constexpr std::array<Spec, 20> kSpecs = {{
+constexpr std::array<Spec, 21> kSpecs = {{
     {"stats", {}, {"ns"}, {}},
     {"info", {}, {}, {}},
     {"ns.list", {}, {}, {}},
@@ -46,6 +46,7 @@ constexpr std::array<Spec, 20> kSpecs = {{
     {"cache.get", {"ns", "action"}, {}, {"want_body"}},
     {"cache.put", {"ns", "action", "output", "body_bytes"}, {}, {}},
     {"remote.status", {}, {}, {}},
+    {"remote.push", {"ns"}, {}, {"force"}, true},  // force: upload pairs the remote has too
 }};
 
 const Spec* spec_of(std::string_view cmd) {

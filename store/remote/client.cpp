@@ -210,6 +210,30 @@ Result<bool> RemoteClient::exists(std::string_view ns, std::string_view name) {
   return r.integer > 0;
 }
 
+Result<std::vector<bool>> RemoteClient::exists_many(std::string_view ns,
+                                                    std::span<const std::string> names) {
+  if (names.empty()) return std::vector<bool>();
+  std::vector<Command> cmds;
+  cmds.reserve(names.size());
+  for (const std::string& name : names) {
+    if (auto s = check_args(ns, name); !s) return s.error();
+    cmds.push_back(Command{{"EXISTS", object_key(ns, name)}});
+  }
+  auto replies = backend_->run(cmds, read_deadline(), nullptr);
+  std::vector<bool> out;
+  out.reserve(replies.size());
+  for (size_t i = 0; i < replies.size(); ++i) {
+    const Reply& r = replies[i];
+    if (r.failure || r.type != Reply::Type::integer) {
+      const Failure f = reply_failure(r, cmds[i].args[1]);
+      count(f, "exists");
+      return f.to_error();
+    }
+    out.push_back(r.integer > 0);
+  }
+  return out;
+}
+
 // ---- writing ------------------------------------------------------------------
 
 Outcome<bool> RemoteClient::set_all(std::vector<Command> cmds, const std::atomic<bool>* cancel) {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -81,6 +82,9 @@ class RemoteClient {
 
   // Whether the object's key exists (its pieces are not checked).
   Result<bool> exists(std::string_view ns, std::string_view name);
+  // The same for many objects, in one pipelined round trip per endpoint
+  // (remote push asks it for a batch of pairs before reading their outputs).
+  Result<std::vector<bool>> exists_many(std::string_view ns, std::span<const std::string> names);
 
   RemoteStatus status() const;
   Stats& stats() { return stats_; }

@@ -55,6 +55,9 @@ class RemoteTier final : public SecondTier {
   bool demotes() const { return demotes_; }
   const TierOptions& options() const { return options_; }
   remote::RemoteStatus remote_status() const { return client_->status(); }
+  // For `gocachectl remote push`, which uploads through the same client
+  // (its breakers, timeouts and counters).
+  remote::RemoteClient& client() { return *client_; }
   TierStatsSnapshot stats() const { return stats_.snapshot(); }
   size_t feed_size() { return feed_ ? feed_->size() : 0; }
   size_t remembered_misses() { return misses_.size(); }

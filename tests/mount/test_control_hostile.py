@@ -31,6 +31,7 @@ FIELDS = {
     "verify": ["ns"], "evict": ["to"], "trim": ["unused_for"],
     "info": [], "ns.list": [], "snapshot.list": [], "compact": [],
     "cache.get": ["ns", "action"], "cache.put": ["ns", "action", "output", "body_bytes"],
+    "remote.status": [], "remote.push": ["ns"],
 }
 
 
@@ -70,6 +71,8 @@ def hostile_payloads() -> list[tuple[str, bytes]]:
         ("huge number", b'{"cmd": "stats", "ns": 1' + b"0" * 5000 + b"}\n"),
         ("missing required field", b'{"cmd": "snapshot.export", "name": "s"}\n'),
         ("a string for a boolean", b'{"cmd": "verify", "repair": "yes"}\n'),
+        ("a string for remote.push's flag", b'{"cmd": "remote.push", "ns": "x", "force": "1"}\n'),
+        ("remote.push without its namespace", b'{"cmd": "remote.push", "force": true}\n'),
     ]
     return out
 

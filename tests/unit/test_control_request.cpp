@@ -24,6 +24,8 @@ TEST(ControlRequest, AcceptsWhatGocachectlSends) {
             std::nullopt);
   EXPECT_EQ(check_request({{"cmd", "trim"}, {"unused_for", "5d"}}), std::nullopt);
   EXPECT_EQ(check_request({{"cmd", "verify"}, {"ns", ""}, {"repair", true}}), std::nullopt);
+  EXPECT_EQ(check_request({{"cmd", "remote.push"}, {"ns", "go1.23.5"}, {"force", false}}),
+            std::nullopt);
 }
 
 TEST(ControlRequest, RefusesMalformedRequestsWithOneLine) {
@@ -41,6 +43,10 @@ TEST(ControlRequest, RefusesMalformedRequestsWithOneLine) {
       {{"cmd", "verify"}, {"repair", "yes"}},
       {{"cmd", "stats"}, {"repair", true}},
       {{"cmd", "snapshot.export"}, {"name", "a"}, {"file", std::string("/tmp/x\0y", 8)}},
+      {{"cmd", "remote.push"}},
+      {{"cmd", "remote.push"}, {"ns", "go1.23.5"}, {"force", "yes"}},
+      {{"cmd", "remote.push"}, {"ns", 1}},
+      {{"cmd", "remote.push"}, {"ns", "go1.23.5"}, {"remote", "redis://h"}},
   };
   for (const auto& req : bad) {
     auto why = check_request(req);
@@ -56,10 +62,11 @@ TEST(ControlRequest, RefusesMalformedRequestsWithOneLine) {
 
 TEST(ControlRequest, LongRunningCommands) {
   for (const char* cmd : {"verify", "snapshot.export", "snapshot.import", "snapshot.restore",
-                          "compact", "evict", "trim"}) {
+                          "compact", "evict", "trim", "remote.push"}) {
     EXPECT_TRUE(gcfs::control::long_running(cmd)) << cmd;
   }
-  for (const char* cmd : {"stats", "info", "ns.list", "snapshot.list", "snapshot.swap", "x"}) {
+  for (const char* cmd :
+       {"stats", "info", "ns.list", "snapshot.list", "snapshot.swap", "remote.status", "x"}) {
     EXPECT_FALSE(gcfs::control::long_running(cmd)) << cmd;
   }
 }

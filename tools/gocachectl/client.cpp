@@ -55,7 +55,7 @@ int connect_socket(const std::string& path) {
   return fd;
 }
 
-json via_socket(int fd, const json& req, const std::string& what) {
+json via_socket(int fd, const json& req, const std::string& what, const CountsLine& on_counts) {
   std::string line, buffer;
   bool shown = false;
   json reply = control::fail("the daemon closed the control connection without a reply");
@@ -65,8 +65,12 @@ json via_socket(int fd, const json& req, const std::string& what) {
     while (control::read_line(fd, &line, &buffer)) {
       json j = json::parse(line, nullptr, false);
       if (j.is_object() && j.contains("progress")) {
-        show_progress(what, j["progress"][0], j["progress"][1]);
-        shown = true;
+        if (on_counts && j.contains("counts")) {
+          on_counts(j["counts"]);  // lines of their own
+        } else {
+          show_progress(what, j["progress"][0], j["progress"][1]);
+          shown = true;
+        }
         continue;
       }
       if (j.is_object()) reply = j;
@@ -78,7 +82,8 @@ json via_socket(int fd, const json& req, const std::string& what) {
   return reply;
 }
 
-json direct(const std::string& store_dir, const json& req, const std::string& what) {
+json direct(const std::string& store_dir, const json& req, const std::string& what,
+            remote::RemoteClient* remote, const CountsLine& on_counts) {
   const std::string cmd = req.value("cmd", "");
   StoreOptions so;
   so.path = store_dir;
@@ -102,6 +107,13 @@ json direct(const std::string& store_dir, const json& req, const std::string& wh
     show_progress(what, done, total);
     shown = true;
   };
+  ctx.remote = remote;
+  if (on_counts) {
+    ctx.report = [&](uint64_t, uint64_t, const json& counts) {
+      on_counts(counts);
+      return true;
+    };
+  }
   json reply = control::handle(ctx, req);
   end_progress(shown);
   return reply;
@@ -109,18 +121,30 @@ json direct(const std::string& store_dir, const json& req, const std::string& wh
 
 }  // namespace
 
-json run_request(const std::string& store_dir, const json& req) {
+json run_request(const std::string& store_dir, const json& req, const CountsLine& on_counts) {
   const std::string path = control::socket_path(store_dir);
   const std::string what = req.value("cmd", "");
   int fd = connect_socket(path);
-  if (fd >= 0) return via_socket(fd, req, what);
+  if (fd >= 0) return via_socket(fd, req, what, on_counts);
   if (errno == EACCES || errno == EPERM) {
     return control::fail(fmt::format(
         "permission denied on {}: only root and the owner of the store may control its daemon",
         path));
   }
   // ENOENT / ECONNREFUSED: no daemon (a stale socket of a dead one is fine).
-  return direct(store_dir, req, what);
+  return direct(store_dir, req, what, nullptr, on_counts);
+}
+
+json run_direct(const std::string& store_dir, const json& req, remote::RemoteClient* remote,
+                const CountsLine& on_counts) {
+  return direct(store_dir, req, req.value("cmd", ""), remote, on_counts);
+}
+
+bool daemon_listening(const std::string& store_dir) {
+  const int fd = connect_socket(control::socket_path(store_dir));
+  if (fd < 0) return false;
+  ::close(fd);
+  return true;
 }
 
 }  // namespace gcfs::ctl

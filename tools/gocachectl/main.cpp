@@ -14,6 +14,7 @@
 #include "tools/gocachectl/env.hpp"
 #include "tools/gocachectl/health_cmd.hpp"
 #include "tools/gocachectl/output.hpp"
+#include "tools/gocachectl/push_cmd.hpp"
 
 namespace {
 
@@ -159,6 +160,8 @@ int run(int argc, char** argv) {
   remote->add_subcommand("status", "Endpoints, breakers, upload queue and counters")->callback([&] {
     req = {{"cmd", "remote.status"}};
   });
+  gcfs::ctl::PushCli push;
+  gcfs::ctl::add_push_command(*remote, push, req);
 
   require_utf8(&app);
   try {
@@ -174,7 +177,9 @@ int run(int argc, char** argv) {
   const std::string cmd = req.value("cmd", "");
   if (cmd == "health") return gcfs::ctl::run_health(store, b, metrics, as_json);
   if (cmd == "cacheprog") return gcfs::ctl::run_cacheprog_command(cacheprog, store);
-  json reply = cmd == "env" ? gcfs::ctl::env_reply(store, go) : gcfs::ctl::run_request(store, req);
+  json reply = cmd == "env"           ? gcfs::ctl::env_reply(store, go)
+               : cmd == "remote.push" ? gcfs::ctl::run_push(store, req, push)
+                                      : gcfs::ctl::run_request(store, req);
   const int exit_code = reply.value("exit", reply.value("ok", false) ? 0 : 1);
   if (as_json) {
     std::printf("%s\n", gcfs::control::to_text(reply, 2).c_str());

@@ -83,6 +83,21 @@ void print_remote(const json& r) {
   }
 }
 
+// One line, with bytes in MB as the progress lines have them.
+void print_push(const json& r) {
+  const uint64_t skipped = u(r, "skipped"), not_tried = u(r, "not_tried");
+  fmt::print(
+      "{}: pushed {} of {} entries, {:.1f} MB in {:.1f} s; {} already there, {} skipped{}, "
+      "{} errors{}\n",
+      r.value("ns", ""), u(r, "pushed"), u(r, "entries"), static_cast<double>(u(r, "bytes")) / 1e6,
+      r.value("seconds", 0.0), u(r, "already"), skipped,
+      skipped == 0
+          ? ""
+          : fmt::format(" ({} output missing, {} too big, {} invalid)", u(r, "skipped_missing"),
+                        u(r, "skipped_too_big"), u(r, "skipped_invalid")),
+      u(r, "errors"), not_tried == 0 ? "" : fmt::format(", {} not tried", not_tried));
+}
+
 void print_archive(const json& r) {
   fmt::print(
       "  namespace {} (Go {}), {} files, {} logical, {} stored, {} entries in {} parts, "
@@ -131,6 +146,7 @@ void print_human(const std::string& cmd, const json& r) {
   }
   if (cmd == "stats") return print_stats(r);
   if (cmd == "remote.status") return print_remote(r);
+  if (cmd == "remote.push") return print_push(r);
   if (cmd == "env") return (void)fmt::print("export GOCACHE={}\n", r.value("GOCACHE", ""));
   if (cmd == "ns.list") {
     for (const auto& ns : r["namespaces"]) fmt::print("{}\n", ns.value("name", ""));
