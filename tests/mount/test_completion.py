@@ -42,7 +42,7 @@ def test_top_level_and_nested_commands():
     assert complete("gocachectl", "--store", "/x", "--json", "st") == ["stats"]
     assert sorted(complete("gocachectl", "snapshot", "")) == sorted(
         ["create", "list", "delete", "export", "import", "swap", "restore"])
-    assert complete("gocachectl", "--store=/x", "remote", "") == ["status"]
+    assert sorted(complete("gocachectl", "--store=/x", "remote", "")) == ["push", "status"]
     assert complete("gocachectl", "ns", "r") == ["rename"]
     # A leaf command has no more commands to offer.
     assert complete("gocachectl", "compact", "") == []

@@ -14,7 +14,7 @@ declare -gA _gocachectl_subs=(
   [.]="stats ns snapshot verify env cacheprog compact evict health trim remote"
   [ns]="list create drop rename"
   [snapshot]="create list delete export import swap restore"
-  [remote]="status"
+  [remote]="status push"
 )
 declare -gA _gocachectl_opts=(
   [.]="--version --store --json"
@@ -30,10 +30,11 @@ declare -gA _gocachectl_opts=(
   ["snapshot import"]="--as --name"
   ["snapshot swap"]="--ns"
   ["snapshot restore"]="--ns"
+  ["remote push"]="--ns --remote --remote-auth-file --force"
 )
 # Options that take a value (the next word).
 _gocachectl_valued=" --store --ns --go --idle --lock-wait --outputs --outputs-max --keep-used 
-  --to --unused-for --mount --metrics -o --output --as --name "
+  --to --unused-for --mount --metrics -o --output --as --name --remote --remote-auth-file "
 
 # gocachectl's own default store (store/paths.cpp).
 _gocachectl_default_store() {
