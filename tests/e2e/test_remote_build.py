@@ -79,13 +79,17 @@ class Machine:
         for d in ("home", "gopath", "gotmp"):
             (work / d).mkdir()
 
-    def go(self, *args: str, check: bool = True, **extra: str):
+    def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("GO") and k != "CGO_ENABLED"}
         env.update(GOCACHE=str(self.cache), HOME=str(self.work / "home"),
                    GOPATH=str(self.work / "gopath"), GOTMPDIR=str(self.work / "gotmp"),
                    GO111MODULE="on", GOPROXY="off", GOSUMDB="off", GOTOOLCHAIN="local",
                    CGO_ENABLED="0", GOENV="off", GOFLAGS="-trimpath")
         env.update(extra)
+        return env
+
+    def go(self, *args: str, check: bool = True, **extra: str):
+        env = self.env(**extra)
         t0 = time.monotonic()
         r = subprocess.run([GO, *args], cwd=self.src, env=env, capture_output=True, text=True,
                            timeout=1200)
@@ -249,6 +253,66 @@ def test_remote_killed_before_the_build(machine, remote, tmp_path):
     c = machine("c", remote_args(r))
     c.go("build", "-o", str(tmp_path / "prog-c"), ".")
     assert filecmp.cmp(tmp_path / "prog-a", tmp_path / "prog-c", shallow=False)
+
+
+def endpoint(status: dict, server) -> dict:
+    """The remote status's entry for one server ("HOST:PORT/DB")."""
+    return next(e for e in status["endpoints"] if e["address"].split("/")[0] == server.address)
+
+
+def test_a_server_killed_during_the_build_and_restarted(machine, remote, tmp_path):
+    """One of two shards dies while B fetches std: B's build passes (that shard's entries
+    are compiled instead), the errors are counted, its breaker opens; restarted (empty), the
+    breaker closes again at the next lookups and the daemon uses it."""
+    r = remote("shards", 2)
+    a = machine("a", remote_args(r))
+    a.go("build", "std")
+    assert a.wait_uploaded()["upload_counts"]["done"] > 100
+    b = machine("b", remote_args(r))
+    errfile = open(tmp_path / "b-build.err", "w+")
+    proc = subprocess.Popen([GO, "build", "-x", "std"], cwd=b.src, env=b.env(),
+                            stdout=subprocess.DEVNULL, stderr=errfile)
+    victim = r.servers[0]
+    try:
+        deadline = time.monotonic() + 300
+        while b.status()["fetch"]["hits"] < 20:
+            assert proc.poll() is None, "B's build ended before 20 entries were fetched"
+            assert time.monotonic() < deadline, "B fetched nothing"
+            time.sleep(0.02)
+        victim.stop()  # SIGKILL, mid-build
+        killed_during_build = proc.poll() is None
+        proc.wait(timeout=1200)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        errfile.seek(0)
+        err = errfile.read()
+        errfile.close()
+    assert killed_during_build, "the build was over before the server was killed"
+    assert proc.returncode == 0, err[-3000:]
+    compiled = [l for l in err.splitlines() if COMPILE_RE.search(l)]
+    assert compiled, "nothing compiled: the killed shard's entries cannot have been fetched"
+    st = b.status()
+    assert st["fetch"]["errors"] > 0 and sum(st["errors"].values()) > 0, st
+    ep = endpoint(st, victim)
+    assert ep["times_opened"] >= 1, st["endpoints"]
+    assert b.check_outputs_named_by_content() > 100
+    # The server comes back (empty, same port): after the breaker's wait, lookups probe
+    # it and it closes; what B then compiles anew is uploaded to both shards again.
+    victim.start()
+    deadline = time.monotonic() + 120
+    while (ep := endpoint(b.status(), victim))["retry_in_ms"] > 0:
+        assert time.monotonic() < deadline, f"the breaker keeps waiting: {ep}"
+        time.sleep(min(1.0, ep["retry_in_ms"] / 1000 + 0.05))
+    # New action IDs (other compiler flags): lookups of entries nobody has, on both shards.
+    b.go("build", "-gcflags=all=-N", "-o", str(tmp_path / "prog-n"), ".")
+    ep = endpoint(b.status(), victim)
+    assert ep["breaker"] == "closed", f"the breaker did not close again: {ep}"
+    b.wait_uploaded()
+    assert victim.keys(), "the restarted server got nothing from the daemon"
+    record(f"remote tier, one of 2 shards killed mid-build: B compiled {len(compiled)} packages "
+           f"instead of fetching them; breaker opened {ep['times_opened']} time(s), closed again")
 
 
 def test_read_only_mode_uploads_nothing(machine, remote, tmp_path):
