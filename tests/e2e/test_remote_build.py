@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+import gocmd
 import harness
 import redis_servers
 
@@ -313,6 +314,62 @@ def test_a_server_killed_during_the_build_and_restarted(machine, remote, tmp_pat
     assert victim.keys(), "the restarted server got nothing from the daemon"
     record(f"remote tier, one of 2 shards killed mid-build: B compiled {len(compiled)} packages "
            f"instead of fetching them; breaker opened {ep['times_opened']} time(s), closed again")
+
+
+def test_gccgo_is_a_second_namespace_on_the_same_remote(machine, remote, tmp_path):
+    """Go 1.23 and gccgo 12 (go-12) on one remote, each in the namespace `gocachectl env --go`
+    names: A uploads both; B, with an empty store, builds the gccgo program from the remote
+    alone, and neither namespace ever holds the other's entries, locally or remotely."""
+    from test_multi_version import GCCGO_COMPILE_RE, write_gccgo_program
+
+    gccgo = gocmd.toolchain("gccgo-12")
+    r = remote("shards", 2)
+
+    def gccgo_build(m: Machine, out: Path) -> tuple[Path, subprocess.CompletedProcess]:
+        cache = m.daemon.mnt / gccgo.namespace
+        cache.mkdir(exist_ok=True)
+        gopath = tmp_path / "gccgo-path"  # one source path: gccgo's action IDs include it
+        src = write_gccgo_program(gopath)
+        env = gccgo.env(cache, m.work / "gccgo-home", GOPATH=str(gopath))
+        res = subprocess.run([gccgo.go, "build", "-x", "-o", str(out), "."], cwd=src, env=env,
+                             capture_output=True, text=True, timeout=1200)
+        assert res.returncode == 0, res.stderr[-3000:]
+        return cache, res
+
+    a = machine("a", remote_args(r))
+    a.go("build", "-o", str(tmp_path / "prog-a"), ".")
+    a_gccgo, ra = gccgo_build(a, tmp_path / "gccgo-a")
+    assert len(GCCGO_COMPILE_RE.findall(ra.stderr)) > 5, ra.stderr[-2000:]
+    a.wait_uploaded()
+    gc_names, gccgo_names = action_names(a.cache), action_names(a_gccgo)
+    assert gc_names and gccgo_names and not gc_names & gccgo_names
+    remote_ns: dict[str, set[str]] = {}
+    for _, key in r.keys():  # gcfs:SCHEMA:NAMESPACE:{XX/<hex>-a|-d}[...]
+        ns, name = key.split(":")[2], key.split("{")[1].split("}")[0]
+        remote_ns.setdefault(ns, set()).add(name)
+    assert set(remote_ns) == {a.cache.name, a_gccgo.name}, sorted(remote_ns)
+    # Action entries never meet (their IDs are salted with the toolchain); an output may
+    # have the same content, and so the same name, in both, under each namespace's key.
+    remote_actions = {ns: {n for n in names if n.endswith("-a")} for ns, names in remote_ns.items()}
+    assert remote_actions[a_gccgo.name] == gccgo_names_full(a_gccgo)
+    assert not remote_actions[a.cache.name] & remote_actions[a_gccgo.name]
+
+    b = machine("b", remote_args(r))
+    b_gccgo, rb = gccgo_build(b, tmp_path / "gccgo-b")
+    assert not GCCGO_COMPILE_RE.findall(rb.stderr), "B compiled gccgo packages"
+    assert (tmp_path / "gccgo-a").read_bytes() == (tmp_path / "gccgo-b").read_bytes()
+    assert b.status()["fetch"]["hits"] > 5
+    assert action_names(b_gccgo) <= gccgo_names
+    assert not list(b.cache.iterdir()), "gccgo's build put entries into Go 1.23's namespace"
+
+
+def action_names(cache: Path) -> set[str]:
+    return {p.name for p in cache.glob("??/*-a")}
+
+
+def gccgo_names_full(cache: Path) -> set[str]:
+    """XX/<hex>-a of every action entry in the namespace, as the remote's keys name them."""
+    return {f"{p.parent.name}/{p.name}" for p in cache.glob("??/*-a")}
 
 
 def test_read_only_mode_uploads_nothing(machine, remote, tmp_path):
