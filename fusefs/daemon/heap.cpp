@@ -38,7 +38,8 @@ struct HeapTrimmer::Counters {
 
 HeapTrimmer::HeapTrimmer(std::chrono::milliseconds interval, uint64_t min_free)
     : min_free_(min_free), counters_(std::make_unique<Counters>()) {
-  loop_ = std::make_unique<BackgroundLoop>("heap trimmer", interval, [this] { trim_if_worth_it(); });
+  loop_ =
+      std::make_unique<BackgroundLoop>("heap trimmer", interval, [this] { trim_if_worth_it(); });
 }
 
 HeapTrimmer::~HeapTrimmer() { stop(); }

@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <exception>
 
-#include "fusefs/daemon/heap.hpp"
 #include "fusefs/daemon/daemon.hpp"
+#include "fusefs/daemon/heap.hpp"
 #include "fusefs/daemon/mount_args.hpp"
 #include "fusefs/daemon/remote_setup.hpp"
 #include "policy/cli/checks.hpp"

@@ -140,8 +140,7 @@ void collect_store(Families& out, Store& store, Activity& activity) {
   auto memory = gauge_family("gocachefs_memory_bytes",
                              "Memory the daemon holds, by part (RocksDB properties, malloc)");
   add_sample(memory, static_cast<double>(eng.block_cache_usage), {{"part", "block_cache"}});
-  add_sample(memory, static_cast<double>(eng.block_cache_pinned),
-             {{"part", "block_cache_pinned"}});
+  add_sample(memory, static_cast<double>(eng.block_cache_pinned), {{"part", "block_cache_pinned"}});
   add_sample(memory, static_cast<double>(eng.memtables_bytes), {{"part", "memtables"}});
   add_sample(memory, static_cast<double>(eng.table_readers_bytes), {{"part", "table_readers"}});
   const HeapFigures heap = heap_figures();

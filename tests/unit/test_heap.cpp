@@ -1,12 +1,12 @@
 // The heap trimmer gives back memory that threads freed but malloc kept: the
 // long-running daemon's RSS must not stay at every arena's high-water mark.
-#include "fusefs/daemon/heap.hpp"
-
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <thread>
 #include <vector>
+
+#include "fusefs/daemon/heap.hpp"
 
 namespace gcfs::fusefs {
 namespace {
