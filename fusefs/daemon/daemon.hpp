@@ -60,6 +60,9 @@ struct DaemonOptions {
   // File with the remote's password (or user, then password). Default:
   // empty (GOCACHEFS_REMOTE_PASSWORD / GOCACHEFS_REMOTE_USER, else no AUTH).
   std::string remote_auth_file;
+  // Bytes of uploads queued and in flight; beyond, new uploads are dropped
+  // (counted) instead of waiting. Default: 256 MiB.
+  uint64_t remote_queue_bytes = uint64_t{256} << 20;
 };
 
 // Runs the daemon; returns the process exit status. Startup errors are one

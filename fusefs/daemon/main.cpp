@@ -127,6 +127,9 @@ int run(int argc, char** argv) {
                  "File with the remote's password, or its user then password (default: "
                  "GOCACHEFS_REMOTE_PASSWORD and GOCACHEFS_REMOTE_USER)")
       ->type_name("FILE");
+  size_option("--remote-queue-size", o.remote_queue_bytes,
+              "Uploads queued and in flight at most (default 256M); beyond, new ones are "
+              "dropped and counted, never waited for");
   // mount -t fuse.gocachefs / fstab: `gocachefs STORE MNT -o store=..,namespace=..`.
   auto args = gcfs::fusefs::translate_mount_args(std::vector<std::string>(argv + 1, argv + argc));
   if (!args) {

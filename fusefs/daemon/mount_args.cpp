@@ -12,7 +12,7 @@ namespace gcfs::fusefs {
 namespace {
 
 // -o key=value the daemon itself consumes, and its long option.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 19> kDaemonOptions = {{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 20> kDaemonOptions = {{
     {"store", "--store"},
     {"namespace", "--namespace"},
     {"log_level", "--log-level"},
@@ -34,6 +34,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 19> kDaemonO
     {"remote_mode", "--remote-mode"},
     {"remote_upload", "--remote-upload"},
     {"remote_auth_file", "--remote-auth-file"},
+    {"remote_queue_size", "--remote-queue-size"},
 }};
 
 // Handed to libfuse as they are.

@@ -9,6 +9,7 @@ std::optional<tiered::TierOptions> tier_options(const DaemonOptions& o) {
   tiered::TierOptions t;
   t.remote.urls = o.remote_urls;
   t.remote.auth_file = o.remote_auth_file;
+  t.remote.upload_queue_bytes = o.remote_queue_bytes;
   t.remote.mode = o.remote_mode == "read-only" ? remote::Mode::read_only : remote::Mode::read_write;
   t.upload = o.remote_upload == "commit";
   t.demote = o.remote_upload == "evict";
@@ -19,8 +20,12 @@ Status check_remote_options(const DaemonOptions& o) {
   if (o.remote_urls.empty()) {
     if (!o.remote_auth_file.empty())
       return Error(Errc::invalid, "--remote-auth-file needs --remote");
+    if (o.remote_queue_bytes != DaemonOptions().remote_queue_bytes)
+      return Error(Errc::invalid, "--remote-queue-size needs --remote");
     return Status::ok();
   }
+  if (o.remote_queue_bytes < (uint64_t{1} << 20))
+    return Error(Errc::invalid, "--remote-queue-size must be at least 1M");
   auto config = remote::resolve_config(tier_options(o)->remote);
   if (!config) return config.error();
   return Status::ok();

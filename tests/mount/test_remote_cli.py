@@ -29,6 +29,9 @@ BAD = [
     ("missing_auth_file", ["--remote", "redis://127.0.0.1:6379", "--remote-auth-file", "/nonexistent"]),
     ("auth_file_without_remote", ["--remote-auth-file", "/etc/hostname"]),
     ("bad_mount_option", ["-o", "remote_mode=bogus", "--remote", "redis://127.0.0.1:6379"]),
+    ("queue_without_remote", ["--remote-queue-size", "10M"]),
+    ("queue_too_small", ["--remote", "redis://127.0.0.1:6379", "--remote-queue-size", "10K"]),
+    ("queue_not_a_size", ["--remote", "redis://127.0.0.1:6379", "--remote-queue-size", "lots"]),
 ]
 
 

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+import signal
 import subprocess
 import time
 
@@ -186,3 +187,46 @@ def test_usage_errors(gocachefs):
     assert r.returncode == 2 and "--ns" in r.stderr, r
     r = ctl(a.store, "remote", "push", "--ns", NS, "--remote-auth-file", "/etc/hostname")
     assert r.returncode == 2 and "--remote-auth-file needs --remote" in r.stderr, r
+
+
+def test_a_full_upload_queue_drops_and_counts_and_never_blocks_a_writer(gocachefs, redis):
+    """The remote hangs (SIGSTOP): uploads wait in flight, the 1 MiB queue fills, and what
+    does not fit is dropped and counted; every write and close on the mount completes and
+    reads back. Once the remote answers again, what was queued arrives."""
+    d = gocachefs("q", extra_args=remote_args(redis, "--remote-queue-size", "1M"))
+    ns = d.mnt / NS
+    ns.mkdir()
+    pairs = [go_pair(1000 + i, os.urandom(300 << 10)) for i in range(12)]  # 3.6 MB of outputs
+    os.kill(redis.proc.pid, signal.SIGSTOP)
+    try:
+        for a_path, a_bytes, d_path, d_bytes in pairs:
+            for path, data in ((d_path, d_bytes), (a_path, a_bytes)):
+                (ns / path).parent.mkdir(parents=True, exist_ok=True)
+                (ns / path).write_bytes(data)
+        deadline = time.monotonic() + 60
+        while True:
+            r = ctl(d.store, "--json", "remote", "status")
+            st = json.loads(r.stdout)["result"]
+            q = st["queue"]
+            if q["feed"] == 0 and q["dropped_full"] > 0:
+                break
+            assert time.monotonic() < deadline, f"nothing dropped with a full queue: {st}"
+            time.sleep(0.2)
+        assert q["capacity_bytes"] == 1 << 20, q
+        assert q["bytes"] <= 1 << 20, q
+        assert 0 < q["dropped_full"] < len(pairs), q
+        for a_path, a_bytes, d_path, d_bytes in pairs:  # the mount serves all of them
+            assert (ns / a_path).read_bytes() == a_bytes
+            assert (ns / d_path).read_bytes() == d_bytes
+    finally:
+        os.kill(redis.proc.pid, signal.SIGCONT)
+    deadline = time.monotonic() + 120
+    while True:
+        st = json.loads(ctl(d.store, "--json", "remote", "status").stdout)["result"]
+        if st["queue"]["jobs"] == 0:
+            break
+        assert time.monotonic() < deadline, f"the queue never drained: {st}"
+        time.sleep(0.2)
+    uploaded = {k.split("{")[1].split("}")[0] for k in redis.keys() if k.endswith("-a}")}
+    assert uploaded, "nothing that was queued reached the remote"
+    assert len(uploaded) <= len(pairs) - q["dropped_full"], (len(uploaded), q)
