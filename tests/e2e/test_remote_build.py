@@ -316,6 +316,65 @@ def test_a_server_killed_during_the_build_and_restarted(machine, remote, tmp_pat
            f"instead of fetching them; breaker opened {ep['times_opened']} time(s), closed again")
 
 
+def test_a_reshard_while_b_builds_from_the_cluster(machine, remote, tmp_path):
+    """Slots move between cluster nodes (redis-cli --cluster reshard, back and forth, for as
+    long as B's build runs) while B fetches std: B's build passes, every output it holds is
+    named by its content, and it compiles close to nothing (a lookup that fails during a
+    migration is a miss, never an error)."""
+    import threading
+
+    r = remote("cluster")
+    a = machine("a", remote_args(r))
+    ra, _ = a.go("build", "-x", "std")
+    n_compiles = len(a.compiles(ra))
+    a.wait_uploaded()
+    ids = []
+    for srv in r.servers[:2]:
+        ids.append(redis_servers.cli(srv.port, "CLUSTER", "MYID").strip())
+    entry = r.servers[2].address
+    stop = threading.Event()
+    reshards: list[subprocess.CompletedProcess] = []
+    spans: list[float] = []  # start, end of each reshard
+
+    def reshard_loop() -> None:
+        pairs = [(ids[0], ids[1]), (ids[1], ids[0])]
+        i = 0
+        while not stop.is_set() or i % 2 == 1:  # always end with the slots back home
+            src, dst = pairs[i % 2]
+            spans.append(time.monotonic())
+            reshards.append(subprocess.run(
+                [redis_servers.REDIS_CLI, "--cluster", "reshard", entry, "--cluster-from", src,
+                 "--cluster-to", dst, "--cluster-slots", "3000", "--cluster-yes",
+                 "--cluster-pipeline", "10"], capture_output=True, text=True, timeout=600))
+            spans.append(time.monotonic())
+            i += 1
+
+    b = machine("b", remote_args(r))
+    mover = threading.Thread(target=reshard_loop)
+    mover.start()
+    try:
+        t0 = time.monotonic()
+        rb, _ = b.go("build", "-x", "std", check=False)
+        t1 = time.monotonic()
+    finally:
+        stop.set()
+        mover.join(timeout=900)
+    assert reshards, "no reshard ran"
+    assert any(s0 < t1 and s1 > t0 for s0, s1 in zip(spans[::2], spans[1::2])), \
+        "no reshard ran while B built"
+    for rs in reshards:
+        assert rs.returncode == 0, rs.stdout[-2000:] + rs.stderr[-2000:]
+    assert rb.returncode == 0, rb.stderr[-3000:]
+    compiled = b.compiles(rb)
+    st = b.status()
+    assert st["fetch"]["hits"] > 100, st
+    assert b.check_outputs_named_by_content() > 100
+    assert len(compiled) < n_compiles // 10, (len(compiled), n_compiles, st)
+    record(f"remote tier, cluster resharded {len(reshards)} times (3000 slots each) during B's "
+           f"std build: {st['fetch']['hits']} fetched, {len(compiled)} of {n_compiles} "
+           f"packages compiled, errors {st['errors']}")
+
+
 def test_gccgo_is_a_second_namespace_on_the_same_remote(machine, remote, tmp_path):
     """Go 1.23 and gccgo 12 (go-12) on one remote, each in the namespace `gocachectl env --go`
     names: A uploads both; B, with an empty store, builds the gccgo program from the remote
