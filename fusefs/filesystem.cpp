@@ -28,6 +28,7 @@ void Filesystem::fill_stat(NsId ns, const Attr& a, struct stat* st) const {
   st->st_nlink = a.nlink;
   st->st_uid = a.uid;
   st->st_gid = a.gid;
+  st->st_rdev = static_cast<dev_t>(a.rdev);
   st->st_size = static_cast<off_t>(a.size);
   // Blocks show the stored (compressed) size, so du reports the real cost.
   st->st_blocks = static_cast<blkcnt_t>((a.stored + 511) / 512);

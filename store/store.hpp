@@ -72,10 +72,13 @@ class Store {
   // ---- metadata ---------------------------------------------------------
   virtual Result<Attr> getattr(NsId ns, Ino ino) = 0;
   virtual Result<Attr> lookup(NsId ns, Ino parent, std::string_view name) = 0;
-  // Creates a regular file, directory or symlink (by the S_IFMT bits of
-  // `mode`); `target` is the symlink target. exists if the name is taken.
+  // Creates a regular file, directory, symlink, fifo, socket or device (by
+  // the S_IFMT bits of `mode`); `target` is the symlink target, `rdev` a
+  // device's number (0 for every other type). exists if the name is taken.
+  // Who may make a device is the caller's rule (fusefs checks CAP_MKNOD).
   virtual Result<Attr> mknode(NsId ns, Ino parent, std::string_view name, uint32_t mode,
-                              Credentials owner, Timespec now, std::string_view target = {}) = 0;
+                              Credentials owner, Timespec now, std::string_view target = {},
+                              uint64_t rdev = 0) = 0;
   virtual Result<std::string> readlink(NsId ns, Ino ino) = 0;
   // Removes a non-directory entry (is_dir for a directory). The inode becomes
   // an orphan: its data stays readable until purge(), which the caller runs

@@ -40,6 +40,7 @@ struct Attr {
   uint32_t gid = 0;
   uint64_t size = 0;
   uint64_t stored = 0;
+  uint64_t rdev = 0;  // device number of a character or block device, else 0
   Timespec atime, mtime, ctime;
 };
 
@@ -74,8 +75,10 @@ struct NsInfo {
 // Exact per-namespace accounting, maintained inline in the same atomic batch
 // as every mutation.
 struct NsStats {
-  uint64_t files = 0;  // regular files with a name (orphans excluded)
-  uint64_t dirs = 0;   // directories, the namespace root included
+  // Named non-directory, non-symlink inodes (orphans excluded): regular files
+  // and the special files (fifos, sockets, devices), which hold no data.
+  uint64_t files = 0;
+  uint64_t dirs = 0;  // directories, the namespace root included
   uint64_t symlinks = 0;
   uint64_t logical_bytes = 0;  // sum of regular files' sizes, orphans included
   uint64_t stored_bytes = 0;   // bytes of file data as stored (after LZ4), orphans included

@@ -22,12 +22,12 @@ Timespec to_timespec(const struct timespec& ts) {
 }
 
 Result<EntryOut> make_node(const Request& rq, fuse_ino_t parent, const char* name, uint32_t mode,
-                           const char* target = "") {
+                           const char* target = "", uint64_t rdev = 0) {
   Filesystem& fs = rq.fs;
   if (fs.inos().is_virtual_root(parent)) return Error(Errc::permission, "");
   NodeId p = fs.inos().from_fuse(parent);
-  GCFS_TRY_ASSIGN(Attr attr,
-                  fs.store().mknode(p.ns, p.ino, name, mode, rq.creds(), now_timespec(), target));
+  GCFS_TRY_ASSIGN(Attr attr, fs.store().mknode(p.ns, p.ino, name, mode, rq.creds(), now_timespec(),
+                                               target, rdev));
   return make_entry(fs, p.ns, attr);
 }
 
@@ -154,10 +154,19 @@ Result<std::string> readlink(const Request& rq, fuse_ino_t ino) {
   return rq.fs.store().readlink(id.ns, id.ino);
 }
 
-Result<EntryOut> mknod(const Request& rq, fuse_ino_t parent, const char* name, mode_t mode, dev_t) {
-  // Only regular files: a build cache has no use for devices, fifos or sockets.
-  if (!S_ISREG(mode)) return Error(Errc::permission, "");
-  return make_node(rq, parent, name, S_IFREG | (mode & 07777));
+Result<EntryOut> mknod(const Request& rq, fuse_ino_t parent, const char* name, mode_t mode,
+                       dev_t rdev) {
+  const uint32_t type = mode & S_IFMT;
+  const bool device = S_ISCHR(mode) || S_ISBLK(mode);
+  // As on a local filesystem, devices need CAP_MKNOD. The kernel checks it
+  // before sending the request; the caller's uid is what the daemon can
+  // check too, so a device is never stored for a non-root caller.
+  if (device && rq.creds().uid != 0) return Error(Errc::permission, "");
+  if (!device && !S_ISREG(mode) && !S_ISFIFO(mode) && !S_ISSOCK(mode)) {
+    return Error(Errc::invalid, "");
+  }
+  // The opened fifo or device is the kernel's: FUSE never sees its I/O.
+  return make_node(rq, parent, name, type | (mode & 07777), "", device ? rdev : 0);
 }
 
 Result<EntryOut> mkdir(const Request& rq, fuse_ino_t parent, const char* name, mode_t mode) {

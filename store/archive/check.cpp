@@ -76,6 +76,9 @@ Status RecordChecker::check_inode(std::string_view key, std::string_view value) 
   if (!ino || *ino == 0 || *ino > kMaxIno) return hostile("malformed inode key");
   auto rec = parse_inode(value, *ino);
   if (!rec) return rec.error();
+  if (rec->is_special() && (!rec->data.empty() || rec->chunked || rec->size != 0)) {
+    return hostile("special file with data");
+  }
   if (!rec->data.empty()) {
     auto raw = decode_chunk(rec->data, *ino, 0, chunk_size_);
     if (!raw) return raw.error();

@@ -20,6 +20,14 @@ std::string CheckRules::type_name(uint32_t type) {
       return "file";
     case S_IFLNK:
       return "symlink";
+    case S_IFIFO:
+      return "fifo";
+    case S_IFSOCK:
+      return "socket";
+    case S_IFCHR:
+      return "character device";
+    case S_IFBLK:
+      return "block device";
     default:
       return fmt::format("type {:o}", type);
   }

@@ -103,7 +103,7 @@ Status CheckRules::content(Item& it, bool* removed) {
   } else if (!it.chunks.empty() || it.map) {
     add("chunk", it.ino, "",
         fmt::format("{} chunk(s){} of a {} that keeps its data inline", it.chunks.size(),
-                    it.map ? " and a chunk map" : "", reg ? "file" : "symlink"),
+                    it.map ? " and a chunk map" : "", type_name(rec.mode)),
         "deleted");
     del_data(it);
   }

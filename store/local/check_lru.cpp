@@ -29,7 +29,8 @@ Status CheckRules::lru(Item& it, bool indexed, bool quietly) {
     if (!quietly) {
       const std::string what = S_ISDIR(it.rec->mode)   ? "a directory"
                                : S_ISLNK(it.rec->mode) ? "a symlink"
-                                                       : "an unlinked file";
+                               : S_ISREG(it.rec->mode) ? "an unlinked file"
+                                                       : "a special file";
       add("lru", it.ino, "", "LRU index records of " + what, "deleted");
     }
     del_index(it);

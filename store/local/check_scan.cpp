@@ -155,6 +155,13 @@ class Scanner {
       f_.recount.logical_bytes += rec->size;
       f_.recount.stored_bytes += rec->data.size();  // inline data
     }
+    // A special file is a type and attributes: any data is damage.
+    if (rec->is_special()) {
+      if (!rec->data.empty() || rec->chunked || rec->size != 0 || rec->stored != 0) {
+        bad_data(*ino, "special file with data");
+      }
+      return;
+    }
     if (!o_.verify_data || rec->is_dir()) return;
     if (rec->chunked && !rec->data.empty()) {
       return bad_data(*ino, "chunked file with inline data");

@@ -22,6 +22,8 @@ struct InodeRecord {
   // Directories: the parent directory, so rename can refuse to move a
   // directory into its own subtree by walking up. 0 for other inodes.
   Ino parent = 0;
+  // Character and block devices: the device number; 0 for other inodes.
+  uint64_t rdev = 0;
   // Regular files: data lives in `C` chunks with an `M` map (else inline).
   bool chunked = false;
   // Inline data or symlink target, encoded as chunk 0; empty = none.
@@ -30,6 +32,8 @@ struct InodeRecord {
   bool is_dir() const;
   bool is_reg() const;
   bool is_symlink() const;
+  // A fifo, socket, character or block device: a type and no data.
+  bool is_special() const;
   Attr to_attr(Ino ino) const;
 };
 

@@ -24,7 +24,7 @@ Result<Attr> RocksStore::setattr(NsId id, Ino ino, const SetAttr& sa) {
     InodeRecord& rec = **got;
     if (sa.size) {
       if (rec.is_dir()) return Error(Errc::is_dir, "cannot truncate a directory");
-      if (!rec.is_reg()) return Error(Errc::invalid, "cannot truncate a symlink");
+      if (!rec.is_reg()) return Error(Errc::invalid, "not a regular file");
       if (*sa.size > opts_.max_file_size) {
         return Error(Errc::too_big, fmt::format("{} bytes is over the file size limit", *sa.size));
       }

@@ -49,12 +49,16 @@ Result<Attr> RocksStore::lookup(NsId id, Ino parent, std::string_view name) {
 }
 
 Result<Attr> RocksStore::mknode(NsId id, Ino parent, std::string_view name, uint32_t mode,
-                                Credentials owner, Timespec now, std::string_view target) {
+                                Credentials owner, Timespec now, std::string_view target,
+                                uint64_t rdev) {
   if (auto s = check_entry_name(name); !s) return s;
   const uint32_t type = mode & S_IFMT;
-  if (type != S_IFREG && type != S_IFDIR && type != S_IFLNK) {
-    return Error(Errc::not_supported, "only files, directories and symlinks");
+  const bool device = type == S_IFCHR || type == S_IFBLK;
+  if (type != S_IFREG && type != S_IFDIR && type != S_IFLNK && type != S_IFIFO &&
+      type != S_IFSOCK && !device) {
+    return Error(Errc::invalid, "unknown file type");
   }
+  if (rdev != 0 && !device) return Error(Errc::invalid, "a device number for no device");
   if (type == S_IFLNK) {
     if (target.empty()) return Error(Errc::invalid, "empty symlink target");
     if (target.size() >= PATH_MAX) return Error(Errc::name_too_long, "symlink target too long");
@@ -74,6 +78,7 @@ Result<Attr> RocksStore::mknode(NsId id, Ino parent, std::string_view name, uint
     rec.nlink = type == S_IFDIR ? 2 : 1;
     rec.uid = owner.uid;
     rec.gid = owner.gid;
+    rec.rdev = rdev;
     rec.atime = rec.mtime = rec.ctime = now;
     if (type == S_IFDIR) {
       rec.parent = parent;
@@ -84,6 +89,8 @@ Result<Attr> RocksStore::mknode(NsId id, Ino parent, std::string_view name, uint
       rec.data = encode_chunk(ino, 0, target);
       t.data_bytes = rec.data.size();
       t.deltas.symlinks = 1;
+    } else if (type != S_IFREG) {
+      t.deltas.files = 1;  // a special file: counted with files, no data, not in the LRU
     } else {
       t.deltas.files = 1;
       // A new file is as recently used as can be.

@@ -145,7 +145,7 @@ class RocksStore final : public Store {
   Result<Attr> getattr(NsId ns, Ino ino) override;
   Result<Attr> lookup(NsId ns, Ino parent, std::string_view name) override;
   Result<Attr> mknode(NsId ns, Ino parent, std::string_view name, uint32_t mode, Credentials owner,
-                      Timespec now, std::string_view target) override;
+                      Timespec now, std::string_view target, uint64_t rdev) override;
   Result<std::string> readlink(NsId ns, Ino ino) override;
   Result<Ino> unlink(NsId ns, Ino parent, std::string_view name, Timespec now) override;
   Status rmdir(NsId ns, Ino parent, std::string_view name, Timespec now) override;

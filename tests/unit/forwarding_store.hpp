@@ -30,8 +30,8 @@ class ForwardingStore : public Store {
     return s_.lookup(ns, parent, name);
   }
   Result<Attr> mknode(NsId ns, Ino parent, std::string_view name, uint32_t mode, Credentials owner,
-                      Timespec now, std::string_view target) override {
-    return s_.mknode(ns, parent, name, mode, owner, now, target);
+                      Timespec now, std::string_view target, uint64_t rdev) override {
+    return s_.mknode(ns, parent, name, mode, owner, now, target, rdev);
   }
   Result<std::string> readlink(NsId ns, Ino ino) override { return s_.readlink(ns, ino); }
   Result<Ino> unlink(NsId ns, Ino parent, std::string_view name, Timespec now) override {
