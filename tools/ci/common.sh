@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by tools/ci/{restore,save,unmount}.sh: the settings every CI step needs.
 # Sourced, not run. See docs/ci.md for what each variable means.
 

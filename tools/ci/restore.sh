@@ -6,6 +6,7 @@
 # Env: STORE MNT ARCHIVE NS GOCACHEFS GOCACHECTL GOCACHEFS_OPTS (tools/ci/common.sh).
 # Exit: 0 mounted (warm or cold); non-zero if the mount or the restore failed.
 set -euo pipefail
+# shellcheck source=tools/ci/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 mkdir -p "$STORE" "$MNT"

@@ -5,6 +5,7 @@
 # Exit: 0 archive written; non-zero otherwise (ARCHIVE then is the old one or absent:
 # export writes ARCHIVE.tmp and renames it, so a half-written archive is never saved).
 set -euo pipefail
+# shellcheck source=tools/ci/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 ns=$(ci_namespace)

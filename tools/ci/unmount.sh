@@ -3,6 +3,7 @@
 # flush, close the store and exit, so nothing of the job outlives it.
 # Env: STORE MNT (tools/ci/common.sh). Exit 0 also when nothing was mounted.
 set -euo pipefail
+# shellcheck source=tools/ci/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # Is MNT a mount point? (the kernel's table: a dead FUSE mount cannot be stat'ed)
