@@ -79,8 +79,8 @@ TEST_F(PushTest, UploadsCompletePairsAndCountsTheRest) {
   // An -a that is not Go's format, one naming another action, and files
   // that are not entries at all.
   const GoPair bad = go_pair(202, "x");
-  const NewFile garbage[] = {
-      {dir_of(bad.action_name), base(bad.action_name), 0644, std::string(175, 'x')}};
+  const std::string not_an_entry(175, 'x');  // NewFile views its content: it must outlive it
+  const NewFile garbage[] = {{dir_of(bad.action_name), base(bad.action_name), 0644, not_an_entry}};
   ASSERT_TRUE(store_->create_files(ns_, garbage, Credentials{}, kT1));
   const GoPair other = go_pair(203, "y"), named = go_pair(204, "y");
   const NewFile misnamed[] = {
