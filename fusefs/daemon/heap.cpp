@@ -11,7 +11,6 @@
 
 namespace gcfs::fusefs {
 
-namespace {
 uint64_t resident_bytes() {
   long pages = 0, resident = 0;
   if (FILE* f = std::fopen("/proc/self/statm", "r")) {
@@ -20,7 +19,6 @@ uint64_t resident_bytes() {
   }
   return static_cast<uint64_t>(resident) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
 }
-}  // namespace
 
 void limit_heap_arenas() {
   if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, kHeapArenas);

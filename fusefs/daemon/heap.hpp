@@ -26,6 +26,9 @@ struct HeapFigures {
 
 HeapFigures heap_figures();
 
+// The daemon's resident memory (/proc/self/statm), 0 if unreadable.
+uint64_t resident_bytes();
+
 // At most kHeapArenas malloc arenas unless MALLOC_ARENA_MAX says otherwise.
 // glibc gives threads that meet in an arena new ones, up to 8 per core, and
 // each keeps its high-water mark; the daemon's ~30 threads take their small

@@ -1,10 +1,8 @@
 #include "fusefs/daemon/metrics_fs.hpp"
 
 #include <string.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <map>
 
 #include "fusefs/activity.hpp"
@@ -152,14 +150,9 @@ void collect_store(Families& out, Store& store, Activity& activity) {
 }
 
 void collect_process(Families& out) {
-  long pages = 0, resident = 0;
-  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
-    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
-    std::fclose(f);
-  }
   auto rss =
       gauge_family("gocachefs_process_resident_memory_bytes", "Resident memory of the daemon");
-  add_sample(rss, static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)));
+  add_sample(rss, static_cast<double>(resident_bytes()));
   out.push_back(std::move(rss));
   auto info = gauge_family("gocachefs_build_info", "Version of the running daemon (always 1)");
   add_sample(info, 1, {{"version", GOCACHEFS_VERSION}});

@@ -81,38 +81,36 @@ void SpaceWorker::compaction_round() {
   if (Status s = manager_.compaction_round(&cancel_); !s) {
     spdlog::error("space: compaction failed: {}", s.error().message());
   }
-  flush_if_idle();
-  log_space();
+  // One read of the statistics serves both (it walks every namespace's counters).
+  auto all = store_.space_all();
+  if (!all) return;
+  log_space(*all);
+  flush_if_idle(*all);
 }
 
-void SpaceWorker::flush_if_idle() {
-  auto all = store_.space_all();
-  if (!all || !idle_flush_.observe(all->total.wal_bytes, std::chrono::steady_clock::now())) {
-    return;
-  }
+void SpaceWorker::flush_if_idle(const StoreSpace& all) {
+  if (!idle_flush_.observe(all.total.wal_bytes, std::chrono::steady_clock::now())) return;
   if (Status s = store_.flush_memtables(); !s) {
     spdlog::warn("space: flushing an idle store: {}", s.error().message());
     return;
   }
   auto after = store_.space_all();
   spdlog::info("space: store idle {} s: memtables flushed, write-ahead log {} -> {} bytes",
-               options_.idle_flush_after.count() / 1000, all->total.wal_bytes,
+               options_.idle_flush_after.count() / 1000, all.total.wal_bytes,
                after ? after->total.wal_bytes : 0);
 }
 
-void SpaceWorker::log_space() {
-  auto all = store_.space_all();
-  if (!all) return;
+void SpaceWorker::log_space(const StoreSpace& all) {
   auto line = [](const SpaceStats& s) {
     return fmt::format(
         "logical={} stored={} live={} physical={} sst={} wal={} occupancy={:.4f} histogram={}",
         s.logical_bytes, s.stored_bytes, s.live_bytes, s.physical_bytes, s.sst_bytes, s.wal_bytes,
         s.occupancy(), fmt::join(s.histogram, ","));
   };
-  for (const auto& ns : all->namespaces) {
+  for (const auto& ns : all.namespaces) {
     spdlog::debug("space: ns={} {}", ns.name, line(ns.stats));
   }
-  spdlog::debug("space: total {}", line(all->total));
+  spdlog::debug("space: total {}", line(all.total));
 }
 
 }  // namespace gcfs::policy

@@ -44,8 +44,8 @@ class SpaceWorker {
   void limits_round();
   void compaction_round();
   void flush_uses();
-  void flush_if_idle();
-  void log_space();
+  void flush_if_idle(const StoreSpace& all);
+  void log_space(const StoreSpace& all);
 
   Store& store_;
   SpaceManager& manager_;
