@@ -37,6 +37,9 @@ struct Node {
   bool recent = true;   // referenced since the last prune sweep passed it
   // Set once looked up under a Go action entry name: opens count as hits.
   std::atomic<bool> action{false};
+  // Committed by the second tier at its lookup: the next read-only open is
+  // a remote hit (a fetched entry that is only stat'ed is not a hit at all).
+  std::atomic<bool> fetched{false};
 
   // Serializes writes, truncates and commits of this file; guards `pending`.
   std::mutex mu;

@@ -83,7 +83,8 @@ control::json KernelHooks::activity(NsId ns) {
   const int64_t last = a.last_use_sec.load(std::memory_order_relaxed);
   const uint64_t hits = a.hits.load(std::memory_order_relaxed);
   const uint64_t remote = a.remote_hits.load(std::memory_order_relaxed);
-  // Every remote hit is then opened as a hit: the local ones are the rest.
+  // A remote hit is the first open of an entry the tier fetched; it is a hit
+  // too, so the local ones are the rest.
   return {{"hits", hits},
           {"remote_hits", remote},
           {"local_hits", hits > remote ? hits - remote : 0},

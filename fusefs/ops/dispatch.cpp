@@ -31,11 +31,12 @@ void HandleRef::give_back() noexcept {
   guarded("closing an unanswered handle", [&] { fs->close_handle(h_); });
 }
 
-EntryOut make_entry(Filesystem& fs, NsId ns, const Attr& attr, bool action) {
+EntryOut make_entry(Filesystem& fs, NsId ns, const Attr& attr, bool action, bool fetched) {
   EntryOut out;
   Node* node = fs.make_entry(ns, attr, &out.e);
   out.ref = EntryRef(fs, out.e.ino);
   if (action) node->action.store(true, std::memory_order_relaxed);
+  if (fetched) node->fetched.store(true, std::memory_order_relaxed);
   return out;
 }
 
@@ -107,6 +108,20 @@ Replied reply(fuse_req_t req, Result<ReadOut>& r) noexcept {
   if (!r) return reply_error(req, r.error());
   fuse_reply_buf(req, r->data, r->size);
   return {0, r->size};
+}
+
+Replied reply(fuse_req_t req, Result<XattrOut>& r) noexcept {
+  if (!r) return reply_error(req, r.error());
+  if (r->asked == 0) {
+    fuse_reply_xattr(req, r->names.size());
+    return {0, 0};
+  }
+  if (r->names.size() > r->asked) {
+    fuse_reply_err(req, ERANGE);
+    return {ERANGE, 0};
+  }
+  fuse_reply_buf(req, r->names.data(), r->names.size());
+  return {0, r->names.size()};
 }
 
 Replied reply(fuse_req_t req, Result<size_t>& r) noexcept {

@@ -43,6 +43,7 @@ Replied reply(fuse_req_t req, Result<size_t>& r) noexcept;
 Replied reply(fuse_req_t req, Result<std::string>& r) noexcept;
 Replied reply(fuse_req_t req, Result<DirOut>& r) noexcept;
 Replied reply(fuse_req_t req, Result<StatfsOut>& r) noexcept;
+Replied reply(fuse_req_t req, Result<XattrOut>& r) noexcept;
 Replied reply(fuse_req_t req, const NoReply&) noexcept;
 
 // An operation threw: logs it and replies EIO (nothing to forget and

@@ -83,6 +83,7 @@ Result<EntryOut> lookup(const Request& rq, fuse_ino_t parent, const char* name) 
   // the entry found is still there when the kernel gets it.
   std::shared_lock fence(fs.evict_fence());
   auto attr = fs.store().lookup(p.ns, p.ino, name);
+  bool fetched = false;
   if (!attr) {
     fence.unlock();
     if (attr.code() != Errc::not_found) return attr.error();
@@ -93,7 +94,7 @@ Result<EntryOut> lookup(const Request& rq, fuse_ino_t parent, const char* name) 
     // output locally (no lock is held across the round trip), then the
     // entry is read like any other, under the fence.
     if (action && fs.tier() && fs.tier()->fetch(p.ns, p.ino, name)) {
-      fs.activity().remote_hit(p.ns);
+      fetched = true;
       fence.lock();
       attr = fs.store().lookup(p.ns, p.ino, name);
       if (!attr) fence.unlock();
@@ -106,7 +107,7 @@ Result<EntryOut> lookup(const Request& rq, fuse_ino_t parent, const char* name) 
   }
   fs.apply_pending(fs.inos().to_fuse(p.ns, attr->ino), *attr);
   if (S_ISREG(attr->mode)) fs.uses().record(p.ns, attr->ino, p.ino, name, action);  // LRU
-  return make_entry(fs, p.ns, *attr, action);
+  return make_entry(fs, p.ns, *attr, action, fetched);
 }
 
 NoReply forget(const Request& rq, fuse_ino_t ino, uint64_t nlookup) {

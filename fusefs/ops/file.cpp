@@ -1,11 +1,13 @@
-// Regular file I/O: create, open, read, write, flush, release, fsync.
+// Regular file I/O: create, open, read, write, flush, release, fsync, fallocate.
 //
 // Writes collect in the inode's PendingWrite and are committed as one atomic
 // batch when a handle is flushed (every close), synced or released.
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -112,7 +114,11 @@ Result<OpenOut> open(const Request& rq, fuse_ino_t ino, fuse_file_info* fi) {
   const FileHandle fh = h.handle();
   const bool action = fh.node->action.load(std::memory_order_relaxed);
   fs.uses().record(id.ns, id.ino, 0, {}, action);  // LRU, in memory
-  if (!fh.writable && action) fs.activity().hit(id.ns);
+  if (!fh.writable && action) {
+    fs.activity().hit(id.ns);
+    if (fh.node->fetched.exchange(false, std::memory_order_relaxed))
+      fs.activity().remote_hit(id.ns);
+  }
   set_open_flags(fi, fh);
   return OpenOut{fi, std::move(h)};
 }
@@ -174,6 +180,39 @@ Status fsync(const Request& rq, fuse_ino_t, int, fuse_file_info* fi) {
     GCFS_TRY(rq.fs.commit_locked(node));
   }
   return rq.fs.store().sync();
+}
+
+// Space is not reserved ahead in an LSM store: mode 0 and KEEP_SIZE only set
+// the size a local filesystem would, and a later write may still meet a full
+// disk. Holes and zeroed ranges become zeros in the pending content (LZ4
+// stores a chunk of zeros in a few bytes), committed like writes at close.
+Status fallocate(const Request& rq, fuse_ino_t, int mode, off_t off, off_t length,
+                 fuse_file_info* fi) {
+  constexpr int kKnown = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE;
+  if ((mode & ~kKnown) != 0) return Error(Errc::not_supported, "");
+  if (off < 0 || length <= 0) return Error(Errc::invalid, "");
+  Filesystem& fs = rq.fs;
+  const uint64_t start = static_cast<uint64_t>(off);
+  const uint64_t end = start + static_cast<uint64_t>(length);
+  const bool keep_size = (mode & FALLOC_FL_KEEP_SIZE) != 0;
+  if (!keep_size && end > fs.options().max_file_bytes) return Error(Errc::too_big, "");
+  Node& node = *handle_of(fi).node;
+  std::lock_guard lock(node.mu);
+  Status s = ensure_pending(fs, node);
+  if (s && (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE))) {
+    // Zeros over the range, within the size unless it may grow.
+    const uint64_t stop = keep_size ? std::min(end, node.pending->size()) : end;
+    static const std::string zeros(size_t{1} << 20, '\0');
+    for (uint64_t at = start; s && at < stop; at += zeros.size()) {
+      const uint64_t n = std::min<uint64_t>(zeros.size(), stop - at);
+      s = node.pending->write(at, std::string_view(zeros.data(), n));
+      if (s && node.pending->buffered_bytes() > kMaxBuffered) s = fs.commit_locked(node);
+      if (s) s = ensure_pending(fs, node);
+    }
+  }
+  if (s && !keep_size && end > node.pending->size()) s = node.pending->truncate(end);
+  node.publish();
+  return s;
 }
 
 }  // namespace gcfs::fusefs::ops

@@ -43,6 +43,8 @@ enum class Op : uint8_t {
   readdirplus,
   releasedir,
   statfs,
+  fallocate,
+  listxattr,
   count_
 };
 constexpr size_t kOpCount = static_cast<size_t>(Op::count_);

@@ -49,6 +49,9 @@ Result<size_t> write(const Request& rq, fuse_ino_t ino, const char* buf, size_t 
 Status flush(const Request& rq, fuse_ino_t ino, fuse_file_info* fi);
 Status release(const Request& rq, fuse_ino_t ino, fuse_file_info* fi);
 Status fsync(const Request& rq, fuse_ino_t ino, int datasync, fuse_file_info* fi);
+Status fallocate(const Request& rq, fuse_ino_t ino, int mode, off_t off, off_t length,
+                 fuse_file_info* fi);
+Result<XattrOut> listxattr(const Request& rq, fuse_ino_t ino, size_t size);
 Result<OpenOut> opendir(const Request& rq, fuse_ino_t ino, fuse_file_info* fi);
 Result<DirOut> readdir(const Request& rq, fuse_ino_t ino, size_t size, off_t off,
                        fuse_file_info* fi);

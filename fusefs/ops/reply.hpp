@@ -75,7 +75,8 @@ struct EntryOut {
 
 // The entry of (ns, attr) with its reference taken; `action` marks the node
 // as a Go action entry (its opens count as hits).
-EntryOut make_entry(Filesystem& fs, NsId ns, const Attr& attr, bool action = false);
+EntryOut make_entry(Filesystem& fs, NsId ns, const Attr& attr, bool action = false,
+                    bool fetched = false);
 // A miss the kernel may cache for the entry timeout; with a second tier, a
 // Go entry's name only for the tier's short negative timeout (a peer may
 // upload it, a fetch may create it).
@@ -115,6 +116,13 @@ struct DirOut {
 
 struct StatfsOut {
   struct statvfs st;
+};
+
+// listxattr: the names, NUL-terminated each, and the size the caller's
+// buffer has (0: it asks for the size only).
+struct XattrOut {
+  std::string names;
+  size_t asked = 0;
 };
 
 // forget and forget_multi: no reply but fuse_reply_none.

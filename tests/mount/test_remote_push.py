@@ -83,6 +83,11 @@ def check_second_machine(gocachefs, server, name: str) -> None:
     for a_path, _, d_path, _ in PAIRS + [MISSING]:  # as Go's cache open makes its 256 dirs
         (ns / a_path).parent.mkdir(parents=True, exist_ok=True)
         (ns / d_path).parent.mkdir(parents=True, exist_ok=True)
+    # A fetched entry that is only stat'ed is no hit: a remote hit is its first open.
+    assert os.stat(ns / PAIRS[0][0]).st_size == len(PAIRS[0][1])
+    r = ctl(b.store, "--json", "stats", "--ns", NS)
+    st = json.loads(r.stdout)["result"]["namespaces"][0]
+    assert st["remote_hits"] == 0 and st["hits"] == 0, st
     for a_path, a_bytes, d_path, d_bytes in PAIRS:
         assert (ns / a_path).read_bytes() == a_bytes, a_path
         assert (ns / d_path).read_bytes() == d_bytes, d_path
@@ -90,7 +95,8 @@ def check_second_machine(gocachefs, server, name: str) -> None:
     r = ctl(b.store, "--json", "stats", "--ns", NS)
     assert r.returncode == 0, r
     st = json.loads(r.stdout)["result"]["namespaces"][0]
-    assert st["remote_hits"] == len(PAIRS), st
+    assert st["remote_hits"] == len(PAIRS) and st["hits"] == len(PAIRS), st
+    assert st["local_hits"] == 0, st
     r = ctl(b.store, "stats", "--ns", NS)
     assert re.search(rf"hits local / remote +\d+ / {len(PAIRS)}\n", r.stdout), r.stdout
 
