@@ -240,3 +240,25 @@ def build_cacheprog_go(tc: Toolchain | None = None, out_dir: Path | None = None)
     os.replace(str(binary) + ".new", binary)
     stamp.write_text(want)
     return binary
+
+
+# gccgo's compiles in `go build -x` output (one per package), and a program of small
+# packages for it (GOPATH mode: gccgo 12 is a Go 1.18 front end).
+GCCGO_COMPILE_RE = re.compile(r"gccgo\S*\s.*-o \$WORK/b\d+/_go_\.o")
+GCCGO_PACKAGES = 12
+
+
+def write_gccgo_program(gopath: Path) -> Path:
+    """main importing GCCGO_PACKAGES small packages: one compile each, all cached."""
+    src = gopath / "src" / "multi"
+    for i in range(GCCGO_PACKAGES):
+        p = src / f"p{i}"
+        p.mkdir(parents=True, exist_ok=True)
+        (p / "p.go").write_text(
+            f"package p{i}\n\nimport \"strings\"\n\n"
+            f"// F{i} is package {i}'s word.\nfunc F{i}() string {{ return strings.Repeat(\"x\", {i}) }}\n")
+    imports = "\n".join(f'\t"multi/p{i}"' for i in range(GCCGO_PACKAGES))
+    calls = " + ".join(f"p{i}.F{i}()" for i in range(GCCGO_PACKAGES))
+    (src / "main.go").write_text(
+        f"package main\n\nimport (\n\t\"fmt\"\n{imports}\n)\n\nfunc main() {{ fmt.Println(len({calls})) }}\n")
+    return src

@@ -242,7 +242,7 @@ def test_mount_then_helper_then_mount_again(go, gocachefs, tmp_path):
     assert n > 10, n
     hits_before = stats(d.store)[ns]["hits"]
     r, t_helper = go.run(["build", "-x"] + SOME, helper=helper)
-    assert compiles(r) == 0, f"entries written through the mount missed through the helper"
+    assert compiles(r) == 0, "entries written through the mount missed through the helper"
     assert not local_entries(go)
     assert not list((tmp_path / "outputs").glob("??/*-d")), \
         "root may open the mount's files: disk paths must be the mount's, not copies"

@@ -18,7 +18,6 @@ generated GOPATH program of 12 packages. Go 1.19 uses GOFLAGS=-trimpath.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import threading
@@ -34,8 +33,6 @@ import harness
 GOCACHECTL = harness.REPO / "build" / "tools" / "gocachectl"
 LABELS = ["go1.19", "go1.21", "go1.23", "gccgo-12"]
 GC_COMPILE_RE = re.compile(r"/compile\s")
-GCCGO_COMPILE_RE = re.compile(r"gccgo\S*\s.*-o \$WORK/b\d+/_go_\.o")
-GCCGO_PACKAGES = 12
 GC_TARGET = "net/http"
 
 
@@ -45,22 +42,6 @@ def ctl(store: Path, *args: str, check: bool = True) -> subprocess.CompletedProc
     if check:
         assert r.returncode == 0, f"gocachectl {' '.join(args)}: {r.returncode}\n{r.stderr}"
     return r
-
-
-def write_gccgo_program(gopath: Path) -> Path:
-    """main importing GCCGO_PACKAGES small packages: one compile each, all cached."""
-    src = gopath / "src" / "multi"
-    for i in range(GCCGO_PACKAGES):
-        p = src / f"p{i}"
-        p.mkdir(parents=True, exist_ok=True)
-        (p / "p.go").write_text(
-            f"package p{i}\n\nimport \"strings\"\n\n"
-            f"// F{i} is package {i}'s word.\nfunc F{i}() string {{ return strings.Repeat(\"x\", {i}) }}\n")
-    imports = "\n".join(f'\t"multi/p{i}"' for i in range(GCCGO_PACKAGES))
-    calls = " + ".join(f"p{i}.F{i}()" for i in range(GCCGO_PACKAGES))
-    (src / "main.go").write_text(
-        f"package main\n\nimport (\n\t\"fmt\"\n{imports}\n)\n\nfunc main() {{ fmt.Println(len({calls})) }}\n")
-    return src
 
 
 @dataclass
@@ -84,7 +65,7 @@ class Build:
         t0 = time.monotonic()
         r = subprocess.run(self.argv(out), cwd=self.src, env=env, capture_output=True, text=True,
                            timeout=1200)
-        rx = GCCGO_COMPILE_RE if self.tc.gccgo else GC_COMPILE_RE
+        rx = gocmd.GCCGO_COMPILE_RE if self.tc.gccgo else GC_COMPILE_RE
         return r.returncode, r.stderr, time.monotonic() - t0, len(rx.findall(r.stderr))
 
 
@@ -124,7 +105,7 @@ def test_four_toolchains_on_one_mount(gocachefs, tmp_path):
         assert ns == tc.namespace, (tc.label, ns, tc.namespace)
         assert env["GOCACHE"] == f"{d.mnt}/{ns}"
         (d.mnt / ns).mkdir()
-        src = write_gccgo_program(tmp_path / "gopath") if tc.gccgo else None
+        src = gocmd.write_gccgo_program(tmp_path / "gopath") if tc.gccgo else None
         builds.append(Build(tc, ns, d.mnt / ns, tmp_path / f"home-{tc.label}", src))
     names = [b.ns for b in builds]
     assert len(set(names)) == 4, names
@@ -136,7 +117,7 @@ def test_four_toolchains_on_one_mount(gocachefs, tmp_path):
     for b in builds:
         rc, err, secs, n = cold[b.ns]
         assert rc == 0, f"cold build with {b.ns} failed ({rc}):\n{err[-3000:]}\n{d.diagnostics(20)}"
-        want = GCCGO_PACKAGES + 1 if b.tc.gccgo else 50
+        want = gocmd.GCCGO_PACKAGES + 1 if b.tc.gccgo else 50
         assert n >= want, f"cold build with {b.ns} ran only {n} compiles"
     t0 = time.monotonic()
     warm = in_parallel(builds, tmp_path)
