@@ -37,7 +37,10 @@
 #      command passed.
 #
 # Usage (as root, from anywhere): bash tools/fresh-check.sh [--keep] [--root DIR] [--rebuild]
+#                                                          [--instead CMD]
 #   --root DIR  cache directory (default /var/cache/gocachefs-fresh/bookworm-minbase)
+#   --instead CMD  run the README's first command (the quick start), then CMD instead of the
+#               rest (e.g. one test file: `/usr/bin/python3 -m pytest tests/e2e/test_readme_remote.py`)
 #   --keep      leave DIR/run (unmounted, no process left) to look into afterwards
 #   --rebuild   debootstrap anew even if DIR/pristine.tar.gz exists
 # Environment: FRESH_MIRROR (default http://deb.debian.org/debian),
@@ -50,6 +53,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=/var/cache/gocachefs-fresh/bookworm-minbase
 KEEP=0
 REBUILD=0
+INSTEAD=
 MIRROR=${FRESH_MIRROR:-http://deb.debian.org/debian}
 CMD_TIMEOUT=${FRESH_TIMEOUT:-5400}
 TAIL_LINES=${FRESH_TAIL:-30}
@@ -67,6 +71,7 @@ while [[ $# -gt 0 ]]; do
     --rebuild) REBUILD=1 ;;
     --root) [[ $# -ge 2 ]] || die "--root needs a directory"; CACHE=$2; shift ;;
     --root=*) CACHE=${1#--root=} ;;
+    --instead) [[ $# -ge 2 ]] || die "--instead needs a command"; INSTEAD=$2; shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
   esac
@@ -205,6 +210,9 @@ mapfile -t COMMANDS < <(awk '
     inblock && NF && $1 !~ /^#/ { print }
   ' "$REPO/README.md")
 [[ ${#COMMANDS[@]} -gt 0 ]] || die "no commands in README.md's first \`\`\`sh block"
+if [[ -n $INSTEAD ]]; then
+  COMMANDS=("${COMMANDS[0]}" "$INSTEAD")
+fi
 
 # A leftover of an interrupted run (mounts, processes) goes first.
 if [[ -e $RUN ]]; then
