@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian bookworm machine (as root) to a mounted
 # gocachefs: install dependencies, build, install the binaries to
-# /usr/local/bin, mount /mnt/gocache on the store /var/lib/gocachefs and create
+# /usr/local/bin (man pages and completion to /usr/local/share), mount /mnt/gocache on the store /var/lib/gocachefs and create
 # the namespace of the local Go toolchain.
 # Usage (from anywhere): bash tools/quickstart.sh
 set -euo pipefail
@@ -24,9 +24,15 @@ bash tools/build.sh
 step "installing binaries to $BINDIR"
 install -d "$BINDIR"
 install -m 0755 build/fusefs/gocachefs "$BINDIR/gocachefs"
-if [[ -x build/tools/gocachectl ]]; then
-  install -m 0755 build/tools/gocachectl "$BINDIR/gocachectl"
-fi
+install -m 0755 build/tools/gocachectl "$BINDIR/gocachectl"
+install -m 0755 build/tools/health/gocachefs-health-check "$BINDIR/gocachefs-health-check"
+# What `meson install` would also put in place: the man pages and gocachectl's bash
+# completion (bash-completion finds it under /usr/local/share through XDG_DATA_DIRS).
+SHAREDIR=${GOCACHEFS_SHAREDIR:-/usr/local/share}
+install -D -m 0644 docs/man/gocachefs.8 "$SHAREDIR/man/man8/gocachefs.8"
+install -D -m 0644 docs/man/gocachectl.8 "$SHAREDIR/man/man8/gocachectl.8"
+install -D -m 0644 tools/completion/gocachectl.bash \
+  "$SHAREDIR/bash-completion/completions/gocachectl"
 
 # Is $MNT a mount point right now? (read the kernel's table: a dead FUSE mount
 # cannot be stat'ed, so `mountpoint` alone is not enough)
@@ -61,4 +67,5 @@ Use it:
 
 Another Go version gets its own namespace:  mkdir $MNT/<go version>
 Unmount (the daemon flushes and exits):     fusermount3 -u $MNT
+Statistics, snapshots, health:              gocachectl --help, man gocachectl
 MSG
