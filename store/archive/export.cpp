@@ -1,7 +1,13 @@
 // snapshot export: streams a snapshot family into one archive file, one part
 // (<= 4 MiB of records) in memory at a time. Written as FILE.tmp and renamed
 // at the end, so a failed export never leaves a half archive under FILE.
+// FILE.tmp is flock'ed from open to rename: a second export to the same FILE
+// (two CI jobs saving one cache path) is refused instead of interleaving its
+// bytes with the first one's.
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -21,13 +27,46 @@ class OutFile {
   explicit OutFile(std::string path) : path_(std::move(path)) {}
   ~OutFile() {
     if (f_ != nullptr) {
+      std::remove(path_.c_str());  // not committed: leave nothing behind (lock still held)
       std::fclose(f_);
-      std::remove(path_.c_str());  // not committed: leave nothing behind
     }
   }
   Status open() {
-    f_ = std::fopen(path_.c_str(), "wb");
-    return f_ ? Status::ok() : fail("cannot create");
+    // A finished export renames its FILE.tmp before it unlocks: a lock won on
+    // a file no longer named FILE.tmp is stale, and the name is opened again.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+      if (fd < 0) return fail("cannot create");
+      if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        const int e = errno;
+        ::close(fd);
+        if (e == EWOULDBLOCK) {
+          return Error(Errc::busy, fmt::format("another export is writing {}", path_));
+        }
+        errno = e;
+        return fail("locking");
+      }
+      struct stat held, named;
+      if (::fstat(fd, &held) == 0 && ::stat(path_.c_str(), &named) == 0 &&
+          held.st_dev == named.st_dev && held.st_ino == named.st_ino) {
+        if (S_ISREG(held.st_mode) && ::ftruncate(fd, 0) != 0) {
+          const int e = errno;
+          ::close(fd);
+          errno = e;
+          return fail("truncating");
+        }
+        f_ = ::fdopen(fd, "wb");
+        if (f_ == nullptr) {
+          const int e = errno;
+          ::close(fd);
+          errno = e;
+          return fail("cannot create");
+        }
+        return Status::ok();
+      }
+      ::close(fd);
+    }
+    return Error(Errc::busy, fmt::format("another export is writing {}", path_));
   }
   Status write(std::string_view bytes) {
     if (std::fwrite(bytes.data(), 1, bytes.size(), f_) != bytes.size()) return fail("writing");
@@ -39,15 +78,13 @@ class OutFile {
     if (std::fwrite(bytes.data(), 1, bytes.size(), f_) != bytes.size()) return fail("writing");
     return Status::ok();
   }
+  // Renamed while the lock is held, then closed (which unlocks).
   Status commit(const std::string& final_path) {
     if (std::fflush(f_) != 0 || ::fsync(fileno(f_)) != 0) return fail("flushing");
+    if (std::rename(path_.c_str(), final_path.c_str()) != 0) return fail("renaming");
     std::FILE* f = f_;
     f_ = nullptr;
     if (std::fclose(f) != 0) return fail("closing");
-    if (std::rename(path_.c_str(), final_path.c_str()) != 0) {
-      std::remove(path_.c_str());
-      return fail("renaming");
-    }
     return Status::ok();
   }
   uint64_t written() const { return written_; }

@@ -1,8 +1,12 @@
 // Snapshot archives: byte-identical round trips, and every damaged or
 // hostile archive refused with a one-line reason and the store unchanged.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <xxhash.h>
 
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -121,6 +125,30 @@ TEST_F(ArchiveTest, RoundTripIsByteIdentical) {
   EXPECT_EQ(tree(ns_), source);
   write(make(kRootIno, "more"), 0, "x");
   expect_consistent();
+}
+
+// Two exports to one FILE (two CI jobs saving the same cache path): the
+// second is refused while the first holds FILE.tmp, never interleaved.
+TEST_F(ArchiveTest, ASecondExportToTheSameFileIsRefusedWhileTheFirstWrites) {
+  const std::string out = dir_.path() + "/busy.gcfsarc";
+  const int held = ::open((out + ".tmp").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  ASSERT_GE(held, 0);
+  ASSERT_EQ(::write(held, "partial", 7), 7);
+  ASSERT_EQ(::flock(held, LOCK_EX), 0);  // as a running export holds it
+  auto r = store_->export_snapshot("s1", out);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.code(), Errc::busy);
+  EXPECT_NE(r.error().message().find("another export is writing " + out + ".tmp"),
+            std::string::npos)
+      << r.error().message();
+  EXPECT_FALSE(std::filesystem::exists(out));
+  EXPECT_EQ(slurp(out + ".tmp"), "partial");  // the first one's bytes untouched
+  // That export died: its lock went with it, and its leftover is reused.
+  ::close(held);
+  auto again = store_->export_snapshot("s1", out);
+  ASSERT_TRUE(again) << again.error().message();
+  EXPECT_EQ(slurp(out), bytes_);
+  EXPECT_FALSE(std::filesystem::exists(out + ".tmp"));
 }
 
 TEST_F(ArchiveTest, CheckArchiveReportsSummary) {
