@@ -31,6 +31,7 @@ install -m 0755 build/tools/health/gocachefs-health-check "$BINDIR/gocachefs-hea
 SHAREDIR=${GOCACHEFS_SHAREDIR:-/usr/local/share}
 install -D -m 0644 docs/man/gocachefs.8 "$SHAREDIR/man/man8/gocachefs.8"
 install -D -m 0644 docs/man/gocachectl.8 "$SHAREDIR/man/man8/gocachectl.8"
+install -D -m 0644 docs/man/gocachefs-health-check.8 "$SHAREDIR/man/man8/gocachefs-health-check.8"
 install -D -m 0644 tools/completion/gocachectl.bash \
   "$SHAREDIR/bash-completion/completions/gocachectl"
 

@@ -19,6 +19,7 @@ from cli_help import GOCACHECTL, help_of, require, walk
 
 MAN = harness.REPO / "docs" / "man"
 MOUNT_ARGS = harness.REPO / "fusefs" / "daemon" / "mount_args.cpp"
+HEALTH_CHECK = GOCACHECTL.parent / "health" / "gocachefs-health-check"
 
 
 def render(page) -> list[str]:
@@ -67,7 +68,8 @@ def mentions(text: str, option: str) -> bool:
 def test_man_pages_render_without_warnings():
     for page in sorted(MAN.glob("*.8")):
         render(page)
-    assert {p.name for p in MAN.glob("*.8")} == {"gocachefs.8", "gocachectl.8"}
+    assert {p.name for p in MAN.glob("*.8")} == {"gocachefs.8", "gocachectl.8",
+                                                 "gocachefs-health-check.8"}
 
 
 def daemon_mount_options() -> dict[str, str]:
@@ -122,7 +124,19 @@ def test_gocachectl_page_documents_every_command_and_option():
     assert not missing, "docs/man/gocachectl.8 does not document: " + ", ".join(missing)
 
 
-@pytest.mark.parametrize("page", ["gocachefs.8", "gocachectl.8"])
+def test_health_check_page_documents_every_option():
+    opts = help_of(require(HEALTH_CHECK)).options
+    page = sections(render(MAN / "gocachefs-health-check.8"))
+    tags = [tag for tag, _ in items(page["OPTIONS"], 7)]
+    missing = [o for o in opts if not any(mentions(t, o) for t in tags)]
+    assert not missing, "docs/man/gocachefs-health-check.8 does not document: " + ", ".join(missing)
+    # Every check the program can print is described.
+    for name in ("mount", "metrics", "disk", "occupancy", "size", "errors", "rocksdb", "remote"):
+        tagged = [l for l in page["DESCRIPTION"] if re.match(rf" {{7}}{name}(\s|$)", l)]
+        assert tagged, f"the health-check page does not describe the {name} check"
+
+
+@pytest.mark.parametrize("page", ["gocachefs.8", "gocachectl.8", "gocachefs-health-check.8"])
 def test_man_page_sections(page):
     heads = sections(render(MAN / page))
     want = ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "EXIT STATUS", "FILES", "ENVIRONMENT",
