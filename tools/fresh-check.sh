@@ -326,7 +326,7 @@ overall=0
 i=0
 for cmd in "${COMMANDS[@]}"; do
   i=$((i + 1))
-  name=$(printf '%s' "$cmd" | sed -E 's/^bash +//; s/[^A-Za-z0-9]+/-/g; s/^-+|-+$//g')
+  name=$(printf '%s' "$cmd" | sed -E 's/^bash +//; s/[^A-Za-z0-9]+/-/g; s/^-+|-+$//g' | cut -c1-60)  # a log name, not too long
   log=$LOGDIR/$i-$name.log
   say "[$i/${#COMMANDS[@]}] $(date -u +%H:%M:%SZ) running \`$cmd\` in the chroot (log: $log)"
   t0=$(date +%s)
