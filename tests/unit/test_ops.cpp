@@ -243,5 +243,46 @@ TEST_F(OpsTest, SetattrReturnsWithTheNodeUnlocked) {
   ASSERT_TRUE(fusefs::ops::release(rq(), fino(f), &fi));
 }
 
+// fallocate joins the pending content: zeros where holes are punched or
+// ranges zeroed, the size grown unless KEEP_SIZE; committed at release, the
+// node unlocked on return. Unknown modes are refused before anything changes.
+TEST_F(OpsTest, FallocateZeroesAndGrowsThePendingContent) {
+  Ino f = make(kRootIno, "fa");
+  write(f, 0, std::string(10000, 'x'));
+  fuse_file_info fi{};
+  fi.flags = O_RDWR;
+  auto h = fusefs::ops::open(rq(), fino(f), &fi);
+  ASSERT_TRUE(h);
+  h->handle.commit();
+  EXPECT_EQ(fusefs::ops::fallocate(rq(), fino(f), 0x08 /* COLLAPSE_RANGE */, 0, 4096, &fi).code(),
+            Errc::not_supported);
+  ASSERT_TRUE(fusefs::ops::fallocate(rq(), fino(f), 0, 0, 20000, &fi));  // grows to 20000
+  ASSERT_TRUE(
+      fusefs::ops::fallocate(rq(), fino(f), 0x01 | 0x02 /* KEEP_SIZE|PUNCH_HOLE */, 100, 200, &fi));
+  ASSERT_TRUE(
+      fusefs::ops::fallocate(rq(), fino(f), 0x01 | 0x10 /* KEEP_SIZE|ZERO_RANGE */, 9990, 5, &fi));
+  ASSERT_TRUE(fusefs::ops::fallocate(rq(), fino(f), 0x01, 0, 1 << 20, &fi));  // keeps the size
+  ASSERT_TRUE(fusefs::ops::fallocate(rq(), fino(f), 0x10 /* ZERO_RANGE */, 19990, 20, &fi));
+  fusefs::Node* node = fs_->nodes().find(fino(f));
+  ASSERT_NE(node, nullptr);
+  ASSERT_TRUE(node->mu.try_lock()) << "fallocate returned holding the node's lock";
+  node->mu.unlock();
+  auto attr = fusefs::ops::getattr(rq(), fino(f), nullptr);
+  ASSERT_TRUE(attr);
+  EXPECT_EQ(attr->st.st_size, 20010);
+  ASSERT_TRUE(fusefs::ops::release(rq(), fino(f), &fi));
+  std::string want(10000, 'x');
+  want.replace(100, 200, 200, '\0');
+  want.replace(9990, 5, 5, '\0');
+  want.resize(20010, '\0');
+  EXPECT_EQ(read_all(f), want);
+  expect_consistent();
+  // The attribute list is empty, and a short buffer is no error for it.
+  auto names = fusefs::ops::listxattr(rq(), fino(f), 0);
+  ASSERT_TRUE(names);
+  EXPECT_EQ(names->names, "");
+  EXPECT_EQ(names->asked, 0u);
+}
+
 }  // namespace
 }  // namespace gcfs::test
