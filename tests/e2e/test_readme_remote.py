@@ -50,17 +50,16 @@ pytestmark = [
 MAIN_GO = """package main
 
 import (
-	"crypto/sha256"
-	"encoding/json"
-	"fmt"
-	"strings"
+	"encoding/base64"
+	"net/url"
+	"os"
+	"text/template"
 )
 
 func main() {
-	w := strings.Fields("one cache for the fleet")
-	sum := sha256.Sum256([]byte(strings.Join(w, " ")))
-	out, _ := json.Marshal(map[string]any{"words": w, "sum": fmt.Sprintf("%x", sum[:4])})
-	fmt.Println(string(out))
+	u := url.URL{Scheme: "redis", Host: "127.0.0.1:6379", Path: "/0"}
+	t := template.Must(template.New("x").Parse("{{.}}\\n"))
+	_ = t.Execute(os.Stdout, base64.StdEncoding.EncodeToString([]byte(u.String())))
 }
 """
 
