@@ -43,6 +43,16 @@ struct ArchiveSummary {
   uint64_t stored_bytes = 0;
   uint64_t files = 0;
   uint64_t archive_bytes = 0;
+  std::string content_id;  // 32 hex digits; "" for an archive of format 1
+  std::string base_id;     // a delta's base content; "" for a full archive
+  uint64_t deltas = 0;     // deltas applied after the full archive (import)
+};
+
+// What a delta archive is taken against: a snapshot, or an archive file
+// (e.g. the full archive a CI job restored). Both empty: a full archive.
+struct DeltaBase {
+  std::string snapshot;
+  std::string archive;
 };
 
 // The checks of import's first pass alone (nothing is written).

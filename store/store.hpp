@@ -179,15 +179,25 @@ class Store {
   // (the kernel's cached inodes, open files) finish on the old family, which
   // stays reachable by id and is kept as snapshot `auto-<ns>-<unix time>`.
   virtual Result<SwapResult> swap_snapshot(std::string_view snap, std::string_view ns) = 0;
-  // Streams snapshot `name` to `path` (written as path.tmp, renamed at the end).
+  // Streams snapshot `name` to `path` (written as path.tmp, renamed at the
+  // end). With `since` (another snapshot, or an archive file): a delta, only
+  // the records that differ from the base's and the deletions of those the
+  // snapshot lacks.
   virtual Result<ArchiveSummary> export_snapshot(std::string_view name, const std::string& path,
+                                                 const Progress& progress = {},
+                                                 const DeltaBase& since = {}) = 0;
+  // Verifies a full archive and the deltas that follow it (paths[1..], each
+  // a delta of the content before it), then writes the content they compose
+  // into a new family registered as snapshot `as_name` (as_namespace: as
+  // namespace `as_name` instead). A bad archive or chain is refused with a
+  // one-line reason and nothing changes.
+  virtual Result<ArchiveSummary> import_archives(const std::vector<std::string>& paths,
+                                                 std::string_view as_name, bool as_namespace,
                                                  const Progress& progress = {}) = 0;
-  // Verifies the whole archive, then writes it into a new family registered
-  // as snapshot `as_name` (as_namespace: as namespace `as_name` instead). A
-  // bad archive is refused with a one-line reason and nothing changes.
-  virtual Result<ArchiveSummary> import_archive(const std::string& path, std::string_view as_name,
-                                                bool as_namespace,
-                                                const Progress& progress = {}) = 0;
+  Result<ArchiveSummary> import_archive(const std::string& path, std::string_view as_name,
+                                        bool as_namespace, const Progress& progress = {}) {
+    return import_archives({path}, as_name, as_namespace, progress);
+  }
 };
 
 // ---- opening ------------------------------------------------------------

@@ -22,7 +22,12 @@ struct Spec {
   Fields optional;            // strings; "" means "not given"
   Fields flags;               // optional booleans
   bool long_running = false;  // minutes on a large store (see long_running())
+  Fields lists;               // optional arrays of strings
 };
+
+// A restore's deltas: far more than any CI keeps, and a bound on the files
+// one request opens at once.
+constexpr size_t kMaxListItems = 64;
 
 constexpr std::array<Spec, 21> kSpecs = {{
     {"stats", {}, {"ns"}, {}},
@@ -35,9 +40,9 @@ constexpr std::array<Spec, 21> kSpecs = {{
     {"snapshot.list", {}, {}, {}},
     {"snapshot.delete", {"name"}, {}, {}},
     {"snapshot.swap", {"name"}, {"ns"}, {}},
-    {"snapshot.export", {"name", "file"}, {}, {}, true},
-    {"snapshot.import", {"file"}, {"name", "as"}, {}, true},
-    {"snapshot.restore", {"file"}, {"ns"}, {}, true},
+    {"snapshot.export", {"name", "file"}, {"since", "since_archive"}, {}, true},
+    {"snapshot.import", {"file"}, {"name", "as"}, {}, true, {"deltas"}},
+    {"snapshot.restore", {"file"}, {"ns"}, {}, true, {"deltas"}},
     {"verify", {}, {"ns"}, {"repair"}, true},  // repair: gocachectl verify --repair
     {"compact", {}, {}, {}, true},
     {"evict", {"to"}, {}, {"include_recent"}, true},
@@ -63,6 +68,19 @@ bool listed(const Fields& names, std::string_view name) {
   return false;
 }
 
+std::optional<std::string> check_text(const std::string& cmd, const std::string& key,
+                                      const json& value) {
+  if (!value.is_string()) {
+    return fmt::format("{}: field \"{}\" must be a string, not {}", cmd, key, value.type_name());
+  }
+  const std::string& s = value.get_ref<const std::string&>();
+  if (!valid_utf8(s)) return fmt::format("{}: field \"{}\" is not valid UTF-8", cmd, key);
+  if (s.find('\0') != std::string::npos) {
+    return fmt::format("{}: field \"{}\" contains a NUL character", cmd, key);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<std::string> check_request(const json& req) {
@@ -83,17 +101,23 @@ std::optional<std::string> check_request(const json& req) {
       }
       continue;
     }
+    if (listed(spec->lists, key)) {
+      if (!value.is_array()) {
+        return fmt::format("{}: field \"{}\" must be an array, not {}", cmd, key,
+                           value.type_name());
+      }
+      if (value.size() > kMaxListItems) {
+        return fmt::format("{}: field \"{}\" has more than {} items", cmd, key, kMaxListItems);
+      }
+      for (const auto& item : value) {
+        if (auto bad = check_text(cmd, key, item)) return bad;
+      }
+      continue;
+    }
     if (!listed(spec->required, key) && !listed(spec->optional, key)) {
       return fmt::format("{}: unknown field \"{}\"", cmd, printable(key).substr(0, 64));
     }
-    if (!value.is_string()) {
-      return fmt::format("{}: field \"{}\" must be a string, not {}", cmd, key, value.type_name());
-    }
-    const std::string& s = value.get_ref<const std::string&>();
-    if (!valid_utf8(s)) return fmt::format("{}: field \"{}\" is not valid UTF-8", cmd, key);
-    if (s.find('\0') != std::string::npos) {
-      return fmt::format("{}: field \"{}\" contains a NUL character", cmd, key);
-    }
+    if (auto bad = check_text(cmd, key, value)) return bad;
   }
   for (auto field : spec->required) {
     if (!field.empty() && !req.contains(field))

@@ -34,7 +34,19 @@ json summary_json(const ArchiveSummary& s) {
           {"files", s.files},
           {"logical_bytes", s.logical_bytes},
           {"stored_bytes", s.stored_bytes},
-          {"archive_bytes", s.archive_bytes}};
+          {"archive_bytes", s.archive_bytes},
+          {"content_id", s.content_id},
+          {"base_id", s.base_id},
+          {"deltas", s.deltas}};
+}
+
+// The archive and the deltas to apply after it, in order.
+std::vector<std::string> chain_of(const json& req) {
+  std::vector<std::string> files{str(req, "file")};
+  if (auto it = req.find("deltas"); it != req.end()) {
+    for (const auto& d : *it) files.push_back(d.get<std::string>());
+  }
+  return files;
 }
 
 // --ns omitted: the namespace a single-namespace mount shows, or the only one.
@@ -57,17 +69,17 @@ json swap(Context& ctx, const std::string& snap, const std::string& ns) {
   return ok({{"snapshot", snap}, {"ns", ns}, {"old_content", r->auto_snapshot}});
 }
 
-json restore(Context& ctx, const std::string& file, const std::string& ns) {
+json restore(Context& ctx, const std::vector<std::string>& files, const std::string& ns) {
   if (!valid_namespace_name(ns)) return fail(fmt::format("invalid namespace name '{}'", ns));
   if (!ctx.store.find_namespace(ns)) {
     // Nothing to replace: import straight as the namespace.
-    auto sum = ctx.store.import_archive(file, ns, true, ctx.progress);
+    auto sum = ctx.store.import_archives(files, ns, true, ctx.progress);
     if (!sum) return fail(sum.error());
     if (ctx.hooks) ctx.hooks->name_changed(ns);
     return ok({{"ns", ns}, {"archive", summary_json(*sum)}, {"old_content", nullptr}});
   }
   const std::string tmp = fmt::format("restore-{}-{}", ns.substr(0, 40), std::time(nullptr));
-  auto sum = ctx.store.import_archive(file, tmp, false, ctx.progress);
+  auto sum = ctx.store.import_archives(files, tmp, false, ctx.progress);
   if (!sum) return fail(sum.error());
   json reply = swap(ctx, tmp, ns);
   // The namespace holds its own hard-linked copy; the staging snapshot goes.
@@ -112,7 +124,8 @@ json cmd_snapshot(Context& ctx, const std::string& cmd, const json& req) {
     return ok({{"name", name}});
   }
   if (cmd == "snapshot.export") {
-    auto sum = ctx.store.export_snapshot(name, str(req, "file"), ctx.progress);
+    const DeltaBase since{str(req, "since"), str(req, "since_archive")};
+    auto sum = ctx.store.export_snapshot(name, str(req, "file"), ctx.progress, since);
     if (!sum) return fail(sum.error());
     json j = summary_json(*sum);
     j["file"] = str(req, "file");
@@ -121,7 +134,7 @@ json cmd_snapshot(Context& ctx, const std::string& cmd, const json& req) {
   if (cmd == "snapshot.import") {
     const bool as_ns = !str(req, "as").empty();
     const std::string target = as_ns ? str(req, "as") : name;
-    auto sum = ctx.store.import_archive(str(req, "file"), target, as_ns, ctx.progress);
+    auto sum = ctx.store.import_archives(chain_of(req), target, as_ns, ctx.progress);
     if (!sum) return fail(sum.error());
     if (as_ns && ctx.hooks) ctx.hooks->name_changed(target);
     json j = summary_json(*sum);
@@ -136,7 +149,7 @@ json cmd_snapshot(Context& ctx, const std::string& cmd, const json& req) {
   if (cmd == "snapshot.restore") {
     auto ns = default_ns(ctx, str(req, "ns"));
     if (!ns) return fail(ns.error());
-    return restore(ctx, str(req, "file"), *ns);
+    return restore(ctx, chain_of(req), *ns);
   }
   return fail("unknown command " + cmd, kUsage);
 }

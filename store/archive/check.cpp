@@ -71,6 +71,14 @@ Status RecordChecker::feed(std::string_view key, std::string_view value) {
   }
 }
 
+Status RecordChecker::feed_deletion(std::string_view key) {
+  if (key.empty()) return hostile("empty key");
+  if (any_ && key <= std::string_view(last_key_)) return hostile("keys out of order");
+  any_ = true;
+  last_key_.assign(key);
+  return Status::ok();
+}
+
 Status RecordChecker::check_inode(std::string_view key, std::string_view value) {
   auto ino = keys::parse_ino_key(key, keys::kInodeTag);
   if (!ino || *ino == 0 || *ino > kMaxIno) return hostile("malformed inode key");

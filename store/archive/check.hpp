@@ -17,6 +17,8 @@ class RecordChecker {
   RecordChecker(const Header& header, uint32_t chunk_size)
       : header_(header), chunk_size_(chunk_size) {}
   Status feed(std::string_view key, std::string_view value);
+  // A delta's deletion of `key` (checked alone: its place in the order).
+  Status feed_deletion(std::string_view key);
   Status finish();
   const NsStats& counted() const { return counted_; }
 

@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "store/archive/archive.hpp"
+#include "store/archive/reader.hpp"
 #include "store/codec/bytes.hpp"
 
 namespace gcfs::archive {
@@ -123,16 +124,22 @@ Result<ArchiveSummary> write(Header h, const std::string& path, const RecordSour
     if (progress) progress(t.raw_bytes, h.stored);
     return Status::ok();
   };
-  GCFS_TRY(records([&](std::string_view key, std::string_view value) -> Status {
-    const size_t size = 6 + key.size() + value.size();
-    if (size > kMaxPartRaw || key.size() > 0xffff) {
-      return Error(Errc::not_supported, "a record does not fit an archive part");
-    }
-    if (raw.size() + size > kMaxPartRaw) GCFS_TRY(flush());
-    append_record(raw, key, value);
-    ++count;
-    return Status::ok();
-  }));
+  GCFS_TRY(records(
+      [&](const Record& rec) -> Status {
+        const size_t size = 6 + rec.key.size() + rec.value.size();
+        if (size > kMaxPartRaw || rec.key.size() > 0xffff || rec.value.size() >= kDeleted) {
+          return Error(Errc::not_supported, "a record does not fit an archive part");
+        }
+        if (raw.size() + size > kMaxPartRaw) GCFS_TRY(flush());
+        if (rec.deleted) {
+          append_deletion(raw, rec.key);
+        } else {
+          append_record(raw, rec.key, rec.value);
+        }
+        ++count;
+        return Status::ok();
+      },
+      &h));
   GCFS_TRY(flush());
   t.parts_check = XXH3_64bits(checks.data(), checks.size());
   GCFS_TRY(out.write(encode_trailer(t)));
@@ -151,6 +158,8 @@ Result<ArchiveSummary> write(Header h, const std::string& path, const RecordSour
   sum.stored_bytes = h.stored;
   sum.files = h.files;
   sum.archive_bytes = size;
+  sum.content_id = h.content.hex();
+  if (h.delta()) sum.base_id = h.base.hex();
   return sum;
 }
 

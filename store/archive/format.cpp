@@ -39,7 +39,40 @@ uint64_t frame_check(uint64_t index, std::string_view frame20, std::string_view 
   return XXH3_64bits_withSeed(frame20.data(), frame20.size(), inner);
 }
 
+void put_id(std::string& out, const ContentId& id) {
+  keys::put_u64be(out, id.hi);
+  keys::put_u64be(out, id.lo);
+}
+
+ContentId get_id(const char* p) { return {keys::get_u64be(p), keys::get_u64be(p + 8)}; }
+
 }  // namespace
+
+size_t header_size(uint32_t version) {
+  return version == kVersionNoIds ? kHeaderSizeNoIds : kHeaderSize;
+}
+
+std::string ContentId::hex() const { return fmt::format("{:016x}{:016x}", hi, lo); }
+
+ContentDigest::ContentDigest() : state_(XXH3_createState()) { XXH3_128bits_reset(state_); }
+ContentDigest::~ContentDigest() { XXH3_freeState(state_); }
+
+void ContentDigest::add(std::string_view key, std::string_view value) {
+  std::string head;
+  head.push_back(static_cast<char>((key.size() >> 8) & 0xff));
+  head.push_back(static_cast<char>(key.size() & 0xff));
+  keys::put_u32be(head, static_cast<uint32_t>(value.size()));
+  XXH3_128bits_update(state_, head.data(), head.size());
+  XXH3_128bits_update(state_, key.data(), key.size());
+  XXH3_128bits_update(state_, value.data(), value.size());
+}
+
+ContentId ContentDigest::id() const {
+  const XXH128_hash_t h = XXH3_128bits_digest(state_);
+  ContentId id{h.high64, h.low64};
+  if (id.none()) id.lo = 1;  // zero means "none"
+  return id;
+}
 
 std::string encode_header(const Header& h) {
   std::string out(kMagic);
@@ -52,6 +85,10 @@ std::string encode_header(const Header& h) {
   keys::put_u64be(out, h.files);
   put_name(out, h.ns);
   put_name(out, h.go_version);
+  if (h.version != kVersionNoIds) {
+    put_id(out, h.content);
+    put_id(out, h.base);
+  }
   keys::put_u64be(out, XXH3_64bits(out.data(), out.size()));
   return out;
 }
@@ -61,12 +98,14 @@ Result<Header> decode_header(std::string_view b) {
   if (b.substr(0, kMagic.size()) != kMagic) return bad("not a gocachefs archive (bad magic)");
   Header h;
   h.version = keys::get_u32be(b.data() + 8);
-  if (h.version != kVersion) {
-    return Error(Errc::not_supported, fmt::format("archive format version {}; this build reads {}",
-                                                  h.version, kVersion));
+  if (h.version != kVersion && h.version != kVersionNoIds) {
+    return Error(Errc::not_supported,
+                 fmt::format("archive format version {}; this build reads {} and {}", h.version,
+                             kVersionNoIds, kVersion));
   }
-  if (b.size() < kHeaderSize) return bad("truncated header");
-  if (keys::get_u64be(b.data() + kHeaderSize - 8) != XXH3_64bits(b.data(), kHeaderSize - 8)) {
+  const size_t size = header_size(h.version);
+  if (b.size() < size) return bad("truncated header");
+  if (keys::get_u64be(b.data() + size - 8) != XXH3_64bits(b.data(), size - 8)) {
     return bad("header checksum mismatch");
   }
   const char* p = b.data() + 12;
@@ -78,6 +117,12 @@ Result<Header> decode_header(std::string_view b) {
   h.files = keys::get_u64be(p + 36);
   if (!get_name(p + 44, &h.ns) || !get_name(p + 44 + 2 + kMaxNameLen, &h.go_version)) {
     return bad("header has a malformed name");
+  }
+  if (h.version != kVersionNoIds) {
+    const char* ids = p + 44 + 2 * (2 + kMaxNameLen);
+    h.content = get_id(ids);
+    h.base = get_id(ids + 16);
+    if (h.content.none()) return bad("header has no content id");
   }
   return h;
 }
@@ -170,6 +215,13 @@ void append_record(std::string& raw, std::string_view key, std::string_view valu
   keys::put_u32be(raw, static_cast<uint32_t>(value.size()));
   raw.append(key);
   raw.append(value);
+}
+
+void append_deletion(std::string& raw, std::string_view key) {
+  raw.push_back(static_cast<char>((key.size() >> 8) & 0xff));
+  raw.push_back(static_cast<char>(key.size() & 0xff));
+  keys::put_u32be(raw, kDeleted);
+  raw.append(key);
 }
 
 }  // namespace gcfs::archive

@@ -26,7 +26,8 @@ Result<std::unique_ptr<Reader>> Reader::open(const std::string& path) {
   if (auto s = r->read_exact(12, &head, "header"); !s) return s;
   if (auto h = decode_header(head); !h && h.code() != Errc::corrupt) return h.error();
   std::string rest;
-  if (auto s = r->read_exact(kHeaderSize - 12, &rest, "header"); !s) return s;
+  const uint32_t version = keys::get_u32be(head.data() + 8);
+  if (auto s = r->read_exact(header_size(version) - 12, &rest, "header"); !s) return s;
   auto h = decode_header(head + rest);
   if (!h) return h.error();
   r->header_ = std::move(h).value();
@@ -90,18 +91,29 @@ Result<bool> Reader::next(std::string* raw, uint32_t* records) {
   return true;
 }
 
+Status next_record(std::string_view* raw, Record* out) {
+  if (raw->size() < 6) return Error(Errc::corrupt, "record header runs past its part");
+  const size_t klen =
+      (static_cast<unsigned char>((*raw)[0]) << 8) | static_cast<unsigned char>((*raw)[1]);
+  const uint32_t vlen = keys::get_u32be(raw->data() + 2);
+  const bool deleted = vlen == kDeleted;
+  const size_t value_len = deleted ? 0 : vlen;
+  if (raw->size() - 6 < klen || raw->size() - 6 - klen < value_len) {
+    return Error(Errc::corrupt, "record runs past its part");
+  }
+  out->key = raw->substr(6, klen);
+  out->value = raw->substr(6 + klen, value_len);
+  out->deleted = deleted;
+  raw->remove_prefix(6 + klen + value_len);
+  return Status::ok();
+}
+
 Status for_each_record(std::string_view raw, uint32_t records,
-                       const std::function<Status(std::string_view, std::string_view)>& emit) {
+                       const std::function<Status(const Record&)>& emit) {
+  Record rec;
   for (uint32_t i = 0; i < records; ++i) {
-    if (raw.size() < 6) return Error(Errc::corrupt, "record header runs past its part");
-    const size_t klen =
-        (static_cast<unsigned char>(raw[0]) << 8) | static_cast<unsigned char>(raw[1]);
-    const uint32_t vlen = keys::get_u32be(raw.data() + 2);
-    if (raw.size() - 6 < klen || raw.size() - 6 - klen < vlen) {
-      return Error(Errc::corrupt, "record runs past its part");
-    }
-    if (auto s = emit(raw.substr(6, klen), raw.substr(6 + klen, vlen)); !s) return s;
-    raw.remove_prefix(6 + klen + vlen);
+    GCFS_TRY(next_record(&raw, &rec));
+    GCFS_TRY(emit(rec));
   }
   if (!raw.empty()) return Error(Errc::corrupt, "bytes after the last record of a part");
   return Status::ok();

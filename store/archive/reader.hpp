@@ -43,8 +43,16 @@ class Reader {
   bool done_ = false;
 };
 
-// Calls emit(key, value) for each of the `records` records of a part.
+// One record of a part; `deleted` (deltas only): the key goes, no value.
+struct Record {
+  std::string_view key;
+  std::string_view value;
+  bool deleted = false;
+};
+// Decodes the record at the front of `raw` and drops it from `raw`.
+Status next_record(std::string_view* raw, Record* out);
+// Calls emit for each of the `records` records of a part.
 Status for_each_record(std::string_view raw, uint32_t records,
-                       const std::function<Status(std::string_view, std::string_view)>& emit);
+                       const std::function<Status(const Record&)>& emit);
 
 }  // namespace gcfs::archive

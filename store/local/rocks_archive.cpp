@@ -1,7 +1,8 @@
 // The RocksDB store's side of export and import: reading a snapshot family's
-// records for the archive module (store/archive/archive.hpp) and writing an
-// archive's records into a new family. Import: pass 1 reads and verifies the
-// whole archive without touching the store. Only then pass 2 writes the
+// records (or, for a delta, what differs from a base snapshot's) for the
+// archive module (store/archive/archive.hpp) and writing an archive's records
+// (a full archive's with its deltas applied) into a new family. Import: pass
+// 1 reads and verifies every file without touching the store. Only then pass 2 writes the
 // records into a new hidden family (WAL off, flushed before registering) and
 // one final registry batch makes it a snapshot or a namespace. A failure in
 // pass 2 drops the family; a crash leaves an unregistered family that the
@@ -10,17 +11,120 @@
 #include <spdlog/spdlog.h>
 
 #include "store/archive/archive.hpp"
+#include "store/archive/chain.hpp"
 #include "store/local/keys.hpp"
 #include "store/local/rocks_store.hpp"
 #include "store/local/snapshot_record.hpp"
 
 namespace gcfs {
 
+namespace {
+
+// The records a delta is taken against, in key order: another snapshot's
+// family, or an archive file (the records a restore of it would write).
+class BaseRecords {
+ public:
+  virtual ~BaseRecords() = default;
+  virtual bool valid() const = 0;
+  virtual std::string_view key() const = 0;
+  virtual std::string_view value() const = 0;
+  virtual Status next() = 0;
+  // After the last record: whether the whole base was read as it should be,
+  // given the content id of what was read.
+  virtual Status finish(const archive::ContentId& read) = 0;
+};
+
+class FamilyBase final : public BaseRecords {
+ public:
+  explicit FamilyBase(rocksdb::Iterator* it) : it_(it) { it_->SeekToFirst(); }
+  bool valid() const override { return it_->Valid(); }
+  std::string_view key() const override { return it_->key().ToStringView(); }
+  std::string_view value() const override { return it_->value().ToStringView(); }
+  Status next() override {
+    it_->Next();
+    return Status::ok();
+  }
+  Status finish(const archive::ContentId&) override { return Status::ok(); }
+  const rocksdb::Status status() const { return it_->status(); }
+
+ private:
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
+class ArchiveBase final : public BaseRecords {
+ public:
+  static Result<std::unique_ptr<ArchiveBase>> open(const std::string& path, uint32_t chunk_size) {
+    auto chain = archive::Chain::open({path});
+    if (!chain)
+      return Error(chain.code(), fmt::format("base archive: {}", chain.error().message()));
+    const archive::Header& h = (*chain)->head();
+    if (h.chunk_size != chunk_size) {
+      return Error(Errc::not_supported, fmt::format("base archive has chunk size {}, this store {}",
+                                                    h.chunk_size, chunk_size));
+    }
+    if (h.content.none()) {
+      return Error(Errc::not_supported,
+                   "base archive has no content id (written by an older gocachefs): export a "
+                   "full archive instead");
+    }
+    std::unique_ptr<ArchiveBase> b(new ArchiveBase(std::move(chain).value()));
+    GCFS_TRY(b->next());
+    return b;
+  }
+  bool valid() const override { return valid_; }
+  std::string_view key() const override { return key_; }
+  std::string_view value() const override { return value_; }
+  Status next() override {
+    auto more = chain_->next(&key_, &value_);
+    if (!more) return Error(more.code(), fmt::format("base archive: {}", more.error().message()));
+    valid_ = *more;
+    return Status::ok();
+  }
+  Status finish(const archive::ContentId& read) override {
+    if (read != chain_->head().content) {
+      return Error(Errc::corrupt, "base archive: its records do not match its content id");
+    }
+    return Status::ok();
+  }
+
+ private:
+  explicit ArchiveBase(std::unique_ptr<archive::Chain> chain) : chain_(std::move(chain)) {}
+  std::unique_ptr<archive::Chain> chain_;
+  std::string_view key_, value_;
+  bool valid_ = false;
+};
+
+}  // namespace
+
 Result<ArchiveSummary> RocksStore::export_snapshot(std::string_view name, const std::string& path,
-                                                   const Progress& progress) {
+                                                   const Progress& progress,
+                                                   const DeltaBase& since) {
   SnapshotInfo info;
   GCFS_TRY_ASSIGN(auto state, snapshot_state(name, &info));
   GCFS_TRY_ASSIGN(NsStats counters, read_counters(*state));
+  if (!since.snapshot.empty() && !since.archive.empty()) {
+    return Error(Errc::invalid, "a delta has one base: a snapshot or an archive, not both");
+  }
+  SnapshotGuard snap(db_);
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snap.get();
+  ro.fill_cache = false;  // one pass over everything: do not evict the hot set
+  std::unique_ptr<BaseRecords> base;
+  const FamilyBase* base_family = nullptr;  // its read errors are the engine's
+  if (!since.snapshot.empty()) {
+    if (since.snapshot == name)
+      return Error(Errc::invalid, "a snapshot cannot be a delta of itself");
+    auto b = snapshot_state(since.snapshot, nullptr);
+    if (!b) {
+      return Error(b.code(),
+                   fmt::format("base snapshot {}: {}", since.snapshot, b.error().message()));
+    }
+    auto family = std::make_unique<FamilyBase>(db_->NewIterator(ro, (*b)->cf));
+    base_family = family.get();
+    base = std::move(family);
+  } else if (!since.archive.empty()) {
+    GCFS_TRY_ASSIGN(base, ArchiveBase::open(since.archive, chunk_size_));
+  }
 
   archive::Header h;
   h.chunk_size = chunk_size_;
@@ -31,23 +135,43 @@ Result<ArchiveSummary> RocksStore::export_snapshot(std::string_view name, const 
   h.ns = info.source_ns;
   h.go_version = info.go_version;
 
-  SnapshotGuard snap(db_);
-  auto records = [&](const archive::RecordEmit& emit) -> Status {
-    rocksdb::ReadOptions ro;
-    ro.snapshot = snap.get();
-    ro.fill_cache = false;  // one pass over everything: do not evict the hot set
+  auto records = [&](const archive::RecordEmit& emit, archive::Header* out) -> Status {
+    archive::ContentDigest content, base_content;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, state->cf));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      GCFS_TRY(emit(it->key().ToStringView(), it->value().ToStringView()));
+    it->SeekToFirst();
+    // A delta: the snapshot's records that the base lacks or holds with
+    // another value, and deletions of the base's keys the snapshot lacks.
+    for (;;) {
+      const bool a = it->Valid(), b = base && base->valid();
+      if (!a && !b) break;
+      const int order = !b ? -1 : !a ? 1 : it->key().ToStringView().compare(base->key());
+      if (order <= 0) content.add(it->key().ToStringView(), it->value().ToStringView());
+      if (order >= 0) base_content.add(base->key(), base->value());
+      if (order < 0 || (order == 0 && it->value().ToStringView() != base->value())) {
+        GCFS_TRY(emit({it->key().ToStringView(), it->value().ToStringView(), false}));
+      } else if (order > 0) {
+        GCFS_TRY(emit({base->key(), {}, true}));
+      }
+      if (order <= 0) it->Next();
+      if (order >= 0) GCFS_TRY(base->next());
     }
     if (!it->status().ok()) return map_error(it->status(), "reading the snapshot");
+    if (base_family && !base_family->status().ok()) {
+      return map_error(base_family->status(), "reading the base snapshot");
+    }
+    out->content = content.id();
+    if (base) {
+      GCFS_TRY(base->finish(base_content.id()));
+      out->base = base_content.id();
+    }
     return Status::ok();
   };
   return archive::write(h, path, records, progress);
 }
 
-Result<ArchiveSummary> RocksStore::import_archive(const std::string& path, std::string_view as_name,
-                                                  bool as_namespace, const Progress& progress) {
+Result<ArchiveSummary> RocksStore::import_archives(const std::vector<std::string>& paths,
+                                                   std::string_view as_name, bool as_namespace,
+                                                   const Progress& progress) {
   if (!valid_namespace_name(as_name)) {
     return Error(Errc::invalid, fmt::format("invalid name '{}'", as_name));
   }
@@ -60,8 +184,8 @@ Result<ArchiveSummary> RocksStore::import_archive(const std::string& path, std::
     return Status::ok();
   };
   if (auto s = taken(); !s) return s;
-  uint64_t verified_check = 0;
-  auto sum = archive::verify(path, chunk_size_, progress, &verified_check);
+  std::vector<uint64_t> verified;
+  auto sum = archive::verify(paths, chunk_size_, progress, &verified);
   if (!sum) return sum.code() == Errc::not_found ? sum.error() : archive::refused(sum.error());
 
   // Reserve an id (persisted, never reused) without holding admin_mu_ for
@@ -91,20 +215,21 @@ Result<ArchiveSummary> RocksStore::import_archive(const std::string& path, std::
   // Pass 2.
   rocksdb::WriteOptions wo;
   wo.disableWAL = true;  // flushed below, before the registry batch makes it live
-  auto write_part = [&](std::string_view raw, uint32_t records) -> Status {
-    GCFS_TRY(check_space(raw.size()));
-    rocksdb::WriteBatch batch;
-    auto s = archive::for_each_record(raw, records, [&](std::string_view k, std::string_view v) {
-      batch.Put(cf, k, v);
-      return Status::ok();
-    });
-    if (!s) return archive::refused(s.error());
+  rocksdb::WriteBatch batch;
+  auto write_batch_out = [&]() -> Status {
+    GCFS_TRY(check_space(batch.GetDataSize()));
     if (auto w = db_->Write(wo, &batch); !w.ok()) return map_error(w, "writing the import");
+    batch.Clear();
     return Status::ok();
   };
-  if (auto s = archive::replay(path, verified_check, write_part, progress); !s) {
-    return fail(s.error());
-  }
+  auto sink = [&](std::string_view k, std::string_view v) -> Status {
+    batch.Put(cf, k, v);
+    if (batch.GetDataSize() >= archive::kMaxPartRaw) return write_batch_out();
+    return Status::ok();
+  };
+  Status replayed = archive::replay(paths, verified, sink, progress);
+  if (replayed) replayed = write_batch_out();
+  if (!replayed) return fail(replayed.error());
   if (auto f = db_->Flush(rocksdb::FlushOptions(), cf); !f.ok()) {
     return fail(map_error(f, "flushing the import"));
   }

@@ -195,9 +195,10 @@ class RocksStore final : public Store {
   Status delete_snapshot(std::string_view name) override;
   Result<SwapResult> swap_snapshot(std::string_view snap, std::string_view ns) override;
   Result<ArchiveSummary> export_snapshot(std::string_view name, const std::string& path,
+                                         const Progress& progress, const DeltaBase& since) override;
+  Result<ArchiveSummary> import_archives(const std::vector<std::string>& paths,
+                                         std::string_view as_name, bool as_namespace,
                                          const Progress& progress) override;
-  Result<ArchiveSummary> import_archive(const std::string& path, std::string_view as_name,
-                                        bool as_namespace, const Progress& progress) override;
 
  private:
   friend class Txn;

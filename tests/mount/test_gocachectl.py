@@ -353,6 +353,55 @@ def test_export_import_round_trip_builds_warm(gocachefs, tmp_path):
     assert tree_digest(d.mnt / "copy") == copy_now
 
 
+@pytest.mark.watchdog(300)
+def test_incremental_archives_restore_a_warm_cache(gocachefs, tmp_path):
+    """export --since writes what changed; restore applies full + deltas in order, and a
+    chain whose links do not match is refused with one line, changing nothing."""
+    d = gocachefs("d")
+    src = d.mnt / "go1.19"
+    src.mkdir()
+    first = GoProject(tmp_path, "p", 0)
+    assert first.build(src).returncode == 0
+    ctl(d.store, "snapshot", "create", "base", "--ns", "go1.19")
+    full = tmp_path / "full.gcfsarc"
+    f = ctl_json(d.store, "snapshot", "export", "base", "-o", str(full))["result"]
+    assert f["base_id"] == "" and len(f["content_id"]) == 32
+
+    second = GoProject(tmp_path, "q", 1)  # one more package (sort): new entries
+    r = second.build(src)
+    assert r.returncode == 0, r.stderr
+    ctl(d.store, "snapshot", "create", "head", "--ns", "go1.19")
+    delta = tmp_path / "delta.gcfsarc"
+    out = ctl(d.store, "snapshot", "export", "head", "--since", "base", "-o", str(delta)).stdout
+    assert f"a delta of content {f['content_id']}" in out, out
+    dj = ctl_json(d.store, "snapshot", "export", "head", "--since", "base", "-o",
+                  str(delta))["result"]
+    assert dj["base_id"] == f["content_id"] and dj["archive_bytes"] == delta.stat().st_size
+    assert dj["entries"] < f["entries"] and dj["archive_bytes"] < f["archive_bytes"]
+    source = tree_digest(src)
+
+    # Wrong chains: nothing changes, one line each.
+    before = ctl_json(d.store, "snapshot", "list")["result"]["snapshots"]
+    for chain, why in (([delta, full], "is a delta"), ([delta], "is a delta"),
+                       ([full, delta, delta], "not of delta.gcfsarc"),
+                       ([full, full], "only deltas may follow")):
+        r = ctl(d.store, "snapshot", "restore", *map(str, chain), "--ns", "copy", check=False)
+        assert r.returncode == 1 and why in r.stderr and len(r.stderr.splitlines()) == 1, r.stderr
+        assert not (d.mnt / "copy").exists()
+    assert ctl_json(d.store, "snapshot", "list")["result"]["snapshots"] == before
+
+    # Full + delta compose the head snapshot: a warm build of the second
+    # program compiles nothing.
+    out = ctl(d.store, "snapshot", "restore", str(full), str(delta), "--ns", "copy").stdout
+    assert "a full archive and 1 delta" in out, out
+    assert tree_digest(d.mnt / "copy") == source
+    r = second.build(d.mnt / "copy", "-x")
+    assert r.returncode == 0, r.stderr
+    assert "/compile" not in r.stderr, "warm build on the restored full + delta compiled"
+    assert second.run_ok()
+    assert ctl_json(d.store, "verify", "--ns", "copy")["exit"] == 0
+
+
 def test_health_finds_the_mount_through_the_daemon(gocachefs):
     """gocachectl health asks the daemon for its mountpoint; with metrics off it is UNKNOWN."""
     d = gocachefs("h")

@@ -102,12 +102,14 @@ class ForwardingStore : public Store {
     return s_.swap_snapshot(snap, ns);
   }
   Result<ArchiveSummary> export_snapshot(std::string_view name, const std::string& path,
-                                         const Progress& progress) override {
-    return s_.export_snapshot(name, path, progress);
+                                         const Progress& progress,
+                                         const DeltaBase& since) override {
+    return s_.export_snapshot(name, path, progress, since);
   }
-  Result<ArchiveSummary> import_archive(const std::string& path, std::string_view as_name,
-                                        bool as_namespace, const Progress& progress) override {
-    return s_.import_archive(path, as_name, as_namespace, progress);
+  Result<ArchiveSummary> import_archives(const std::vector<std::string>& paths,
+                                         std::string_view as_name, bool as_namespace,
+                                         const Progress& progress) override {
+    return s_.import_archives(paths, as_name, as_namespace, progress);
   }
 
  protected:

@@ -79,8 +79,8 @@ class ArchiveTest : public SnapshotTest {
     std::string raw;
     uint32_t n = 0;
     while (*(*r)->next(&raw, &n)) {
-      EXPECT_TRUE(archive::for_each_record(raw, n, [&](std::string_view k, std::string_view v) {
-        out.emplace_back(std::string(k), std::string(v));
+      EXPECT_TRUE(archive::for_each_record(raw, n, [&](const archive::Record& rec) {
+        out.emplace_back(std::string(rec.key), std::string(rec.value));
         return Status::ok();
       }));
     }
@@ -92,6 +92,9 @@ class ArchiveTest : public SnapshotTest {
     auto r = archive::Reader::open(good_);
     archive::Header h = (*r)->header();
     h.entries = recs.size();
+    archive::ContentDigest digest;
+    for (const auto& [k, v] : recs) digest.add(k, v);
+    h.content = digest.id();
     if (edit) edit(h);
     std::string raw, checks, out = archive::encode_header(h);
     for (const auto& [k, v] : recs) archive::append_record(raw, k, v);
@@ -193,8 +196,8 @@ TEST_F(ArchiveTest, WrongMagicVersionAndTrailingDataRefused) {
   bad[0] = 'X';
   expect_refused(bad, "magic");
   bad = bytes_;
-  bad[11] = 2;  // version 2
-  expect_refused(bad, "version 2");
+  bad[11] = 3;  // version 3
+  expect_refused(bad, "version 3");
   expect_refused(bytes_ + "extra", "after the end");
 }
 

@@ -26,6 +26,14 @@ TEST(ControlRequest, AcceptsWhatGocachectlSends) {
   EXPECT_EQ(check_request({{"cmd", "verify"}, {"ns", ""}, {"repair", true}}), std::nullopt);
   EXPECT_EQ(check_request({{"cmd", "remote.push"}, {"ns", "go1.23.5"}, {"force", false}}),
             std::nullopt);
+  EXPECT_EQ(check_request(
+                {{"cmd", "snapshot.export"}, {"name", "head"}, {"file", "/d"}, {"since", "base"}}),
+            std::nullopt);
+  EXPECT_EQ(check_request({{"cmd", "snapshot.restore"},
+                           {"file", "/full"},
+                           {"deltas", json::array({"/d1", "/d2"})},
+                           {"ns", ""}}),
+            std::nullopt);
 }
 
 TEST(ControlRequest, RefusesMalformedRequestsWithOneLine) {
@@ -47,6 +55,14 @@ TEST(ControlRequest, RefusesMalformedRequestsWithOneLine) {
       {{"cmd", "remote.push"}, {"ns", "go1.23.5"}, {"force", "yes"}},
       {{"cmd", "remote.push"}, {"ns", 1}},
       {{"cmd", "remote.push"}, {"ns", "go1.23.5"}, {"remote", "redis://h"}},
+      {{"cmd", "snapshot.restore"}, {"file", "/f"}, {"deltas", "/d1"}},
+      {{"cmd", "snapshot.restore"}, {"file", "/f"}, {"deltas", json::array({"/d1", 2})}},
+      {{"cmd", "snapshot.restore"}, {"file", "/f"}, {"deltas", json::array({"/d\xff"})}},
+      {{"cmd", "snapshot.restore"},
+       {"file", "/f"},
+       {"deltas", json(std::vector<std::string>(65, "/d"))}},
+      {{"cmd", "snapshot.export"}, {"name", "a"}, {"file", "/x"}, {"deltas", json::array()}},
+      {{"cmd", "snapshot.swap"}, {"name", "a"}, {"since", "b"}},
   };
   for (const auto& req : bad) {
     auto why = check_request(req);
@@ -57,6 +73,11 @@ TEST(ControlRequest, RefusesMalformedRequestsWithOneLine) {
   EXPECT_NE(check_request({{"cmd", "stats"}, {"ns", 5}})->find("must be a string"),
             std::string::npos);
   EXPECT_NE(check_request({{"cmd", "stats"}, {"bogus", "x"}})->find("unknown field"),
+            std::string::npos);
+  EXPECT_NE(check_request({{"cmd", "snapshot.restore"},
+                           {"file", "/f"},
+                           {"deltas", json(std::vector<std::string>(65, "/d"))}})
+                ->find("more than 64 items"),
             std::string::npos);
 }
 

@@ -26,14 +26,14 @@ declare -gA _gocachectl_opts=(
   [trim]="--unused-for --include-recent"
   [health]="--mount --metrics"
   ["snapshot create"]="--ns"
-  ["snapshot export"]="-o --output"
+  ["snapshot export"]="-o --output --since --since-archive"
   ["snapshot import"]="--as --name"
   ["snapshot swap"]="--ns"
   ["snapshot restore"]="--ns"
   ["remote push"]="--ns --remote --remote-auth-file --force"
 )
 # Options that take a value (the next word).
-_gocachectl_valued=" --store --ns --go --idle --lock-wait --outputs --outputs-max --keep-used 
+_gocachectl_valued=" --store --since --since-archive --ns --go --idle --lock-wait --outputs --outputs-max --keep-used 
   --to --unused-for --mount --metrics -o --output --as --name --remote --remote-auth-file "
 
 # gocachectl's own default store (store/paths.cpp).
@@ -115,8 +115,9 @@ _gocachectl() {
   if [[ $_gocachectl_valued == *" $prev "* ]]; then
     case $prev in
       --store | --outputs | --mount) _gocachectl_files dirs "$cur" ;;
-      -o | --output | --go) _gocachectl_files files "$cur" ;;
+      -o | --output | --go | --since-archive) _gocachectl_files files "$cur" ;;
       --ns) mapfile -t COMPREPLY < <(compgen -W "$(_gocachectl_names "$store" ns)" -- "$cur") ;;
+      --since) mapfile -t COMPREPLY < <(compgen -W "$(_gocachectl_names "$store" snapshot)" -- "$cur") ;;
     esac
     return 0
   fi
@@ -138,7 +139,7 @@ _gocachectl() {
       mapfile -t COMPREPLY < <(compgen -W "$(_gocachectl_names "$store" ns)" -- "$cur") ;;
     "snapshot delete:0" | "snapshot export:0" | "snapshot swap:0")
       mapfile -t COMPREPLY < <(compgen -W "$(_gocachectl_names "$store" snapshot)" -- "$cur") ;;
-    "snapshot import:0" | "snapshot restore:0")
+    "snapshot import:"* | "snapshot restore:"*)  # the archive, then its deltas
       _gocachectl_files files "$cur" ;;
   esac
   return 0

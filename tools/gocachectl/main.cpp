@@ -95,16 +95,37 @@ int run(int argc, char** argv) {
   auto* s_export = snap->add_subcommand("export", "Write a snapshot to one archive file");
   s_export->add_option("NAME", a)->required();
   s_export->add_option("-o,--output", b, "Archive file")->required();
+  std::string since_archive;
+  auto* since = s_export->add_option(
+      "--since", c,
+      "Write a delta: only what changed since this snapshot (restore it after that snapshot's "
+      "archive)");
+  s_export
+      ->add_option("--since-archive", since_archive,
+                   "Write a delta against this archive file (restore it after that file)")
+      ->check(CLI::ExistingFile)
+      ->excludes(since);
   s_export->callback([&] {
     req = {{"cmd", "snapshot.export"}, {"name", a}, {"file", absolute(b)}};
+    if (!c.empty()) req["since"] = c;
+    if (!since_archive.empty()) req["since_archive"] = absolute(since_archive);
   });
+  std::vector<std::string> deltas;
+  auto with_deltas = [&] {
+    json list = json::array();
+    for (const auto& d : deltas) list.push_back(absolute(d));
+    if (!list.empty()) req["deltas"] = list;
+  };
   auto* s_import = snap->add_subcommand("import", "Verify an archive, then add it");
   s_import->add_option("FILE", b)->required()->check(CLI::ExistingFile);
+  s_import->add_option("DELTA", deltas, "Deltas to apply after FILE, in order")
+      ->check(CLI::ExistingFile);
   s_import->add_option("--as", c, "Import as this new namespace instead of a snapshot");
   s_import->add_option("--name", a, "Snapshot name (default: the file name without extension)");
   s_import->callback([&] {
     if (a.empty()) a = std::filesystem::path(b).stem().string();
     req = {{"cmd", "snapshot.import"}, {"name", a}, {"as", c}, {"file", absolute(b)}};
+    with_deltas();
   });
   auto* s_swap = snap->add_subcommand("swap", "Atomically replace a namespace's content");
   s_swap->add_option("NAME", a)->required();
@@ -112,9 +133,12 @@ int run(int argc, char** argv) {
   s_swap->callback([&] { req = {{"cmd", "snapshot.swap"}, {"name", a}, {"ns", b}}; });
   auto* s_restore = snap->add_subcommand("restore", "Import an archive and swap it in");
   s_restore->add_option("FILE", c)->required()->check(CLI::ExistingFile);
+  s_restore->add_option("DELTA", deltas, "Deltas to apply after FILE, in order")
+      ->check(CLI::ExistingFile);
   s_restore->add_option("--ns", b, "Namespace (default: the only one)");
   s_restore->callback([&] {
     req = {{"cmd", "snapshot.restore"}, {"file", absolute(c)}, {"ns", b}};
+    with_deltas();
   });
 
   auto* verify = app.add_subcommand(

@@ -105,6 +105,15 @@ void print_archive(const json& r) {
       r.value("ns", ""), r.value("go_version", "") == "" ? "?" : r.value("go_version", ""),
       u(r, "files"), human_bytes(u(r, "logical_bytes")), human_bytes(u(r, "stored_bytes")),
       u(r, "entries"), u(r, "parts"), human_bytes(u(r, "archive_bytes")));
+  if (!r.value("base_id", "").empty()) {
+    fmt::print("  a delta of content {}; content {}\n", r.value("base_id", ""),
+               r.value("content_id", ""));
+  } else if (u(r, "deltas") > 0) {
+    fmt::print("  a full archive and {} delta{}; content {}\n", u(r, "deltas"),
+               u(r, "deltas") == 1 ? "" : "s", r.value("content_id", ""));
+  } else if (!r.value("content_id", "").empty()) {
+    fmt::print("  content {}\n", r.value("content_id", ""));
+  }
 }
 
 // What a verify item is: its path, else its kind and inode.
@@ -183,6 +192,7 @@ void print_human(const std::string& cmd, const json& r) {
       fmt::print("; its previous content is snapshot {}", r.value("old_content", ""));
     }
     fmt::print("\n");
+    if (r.contains("archive") && r["archive"].is_object()) print_archive(r["archive"]);
   } else if (cmd == "verify") {
     print_verify(r);
   } else if (cmd == "evict" || cmd == "trim") {
