@@ -191,15 +191,19 @@ class Runner:
                            env=env, capture_output=True, text=True, timeout=900)
         return Step(name, p)
 
-    # ---- the platform's cache
-    def cache_restore(self, archive: str) -> None:
-        saved = self.cache_dir / "warm.gcfsarc"
+    # ---- the platform's cache: one slot per cached file
+    def cache_restore(self, path: str) -> None:
+        saved = self.cache_dir / Path(path).name
         if saved.exists():
-            (self.src / archive).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(saved, self.src / archive)
+            (self.src / path).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(saved, self.src / path)
 
-    def cache_save(self, archive: str) -> None:
-        shutil.copyfile(self.src / archive, self.cache_dir / "warm.gcfsarc")
+    def cache_save(self, path: str) -> None:
+        saved = self.cache_dir / Path(path).name
+        # An unchanged file is not uploaded again (GitLab: "Archive is up to date").
+        if saved.exists() and saved.read_bytes() == (self.src / path).read_bytes():
+            return
+        shutil.copyfile(self.src / path, saved)
 
     # ---- the platforms
     def github(self, workflow: dict, event: str = "push") -> Job:
@@ -209,28 +213,49 @@ class Runner:
         env = self.env(**{**{k: str(v) for k, v in job["env"].items()},
                           "GCFS": str(harness.REPO), "GITHUB_ENV": str(self.github_env)})
         self.github_env.write_text("")
-        archive = job["env"]["ARCHIVE"]
+        outputs: dict[str, dict[str, str]] = {}  # steps.<id>.outputs
         ok, steps = True, []
+
+        def holds(term: str) -> bool:
+            term = term.strip()
+            if term in ("success()", "always()"):
+                return ok or term == "always()"
+            if term == "github.event_name == 'push'":
+                return event == "push"
+            m = re.fullmatch(r"steps\.([\w-]+)\.outputs\.(\w+) == '(\w+)'", term)
+            assert m, f"the test cannot evaluate the condition {term!r}"
+            return outputs.get(m[1], {}).get(m[2]) == m[3]
+
+        def cached_path(step: dict) -> str:
+            path = step["with"]["path"]
+            m = re.fullmatch(r"\$\{\{ env\.(ARCHIVE|DELTA) \}\}", path)
+            assert m, f"cache step of an unexpected path {path!r}"
+            return job["env"][m[1]]
+
         for step in job["steps"]:
             cond = step.get("if", "success()")
-            run = {"success()": ok, "always()": True,
-                   "github.event_name == 'push'": ok and event == "push"}[cond]
+            # `if:` without a status function means success() && ...
+            run = all(holds(t) for t in cond.split("&&")) and (ok or "always()" in cond)
             if not run or step.get("name") == "Install gocachefs":
                 continue
             uses = step.get("uses", "")
             if uses.startswith("actions/cache/restore@"):
-                assert step["with"]["path"] == "${{ env.ARCHIVE }}"
-                self.cache_restore(archive)
+                self.cache_restore(cached_path(step))
             elif uses.startswith("actions/cache/save@"):
-                assert step["with"]["path"] == "${{ env.ARCHIVE }}"
-                self.cache_save(archive)
+                self.cache_save(cached_path(step))
             elif "run" in step:
                 for line in self.github_env.read_text().splitlines():
                     k, _, v = line.partition("=")
                     env[k] = v
+                out_file = self.base / f"github_output_{len(steps)}"
+                out_file.write_text("")
+                env["GITHUB_OUTPUT"] = str(out_file)
                 s = self.bash(f"{step.get('name', '')}: {step['run']}", step["run"], env, "-e")
                 steps.append(s)
                 ok = ok and s.proc.returncode == 0
+                if "id" in step:
+                    outputs[step["id"]] = dict(l.partition("=")[::2]
+                                               for l in out_file.read_text().splitlines())
             else:
                 assert uses.startswith(("actions/checkout@", "actions/setup-go@")), step
         return Job(ok, steps)
@@ -244,18 +269,22 @@ class Runner:
                           "GCFS": str(harness.REPO),
                           # the only change: this test's temp dirs, not /tmp/gocachefs-*
                           "STORE": str(self.store), "MNT": str(self.mnt)})
-        archive = ci["variables"]["ARCHIVE"]
-        cache = job["cache"]
-        assert cache["paths"] == [archive] and cache["key"]["files"] == ["go.sum"]
-        if cache["policy"] in ("pull", "pull-push"):
-            self.cache_restore(archive)
+        caches = job["cache"]
+        assert [c["paths"] for c in caches] == [[ci["variables"]["ARCHIVE"]],
+                                                [ci["variables"]["DELTA"]]]
+        assert all(c["key"]["files"] == ["go.sum"] for c in caches)
+        for c in caches:
+            if c["policy"] in ("pull", "pull-push"):
+                self.cache_restore(c["paths"][0])
         s = self.bash("script", "\n".join(job["script"]), env, "-eo pipefail")
         result = Job(s.proc.returncode == 0, [s])
         if between:
             between(result)
         result.steps.append(self.bash("after_script", "\n".join(job["after_script"]), env, "-e"))
-        if result.ok and cache["policy"] in ("push", "pull-push"):
-            self.cache_save(archive)
+        for c in caches:
+            # The runner uploads what exists; an unchanged file is "up to date".
+            if result.ok and c["policy"] in ("push", "pull-push") and (self.src / c["paths"][0]).exists():
+                self.cache_save(c["paths"][0])
         return result
 
     def daemons(self) -> list[int]:
@@ -269,10 +298,10 @@ class Runner:
         return left
 
 
-def make_runner(tmp_path: Path, name: str, cache_dir: Path) -> Runner:
+def make_runner(tmp_path: Path, name: str, cache_dir: Path, files: dict | None = None) -> Runner:
     base = tmp_path / name
     src = base / "checkout"
-    for rel, text in FILES.items():
+    for rel, text in (files or FILES).items():
         (src / rel).parent.mkdir(parents=True, exist_ok=True)
         (src / rel).write_text(text)
     (src / "go.sum").write_text("")  # no dependencies; the cache keys hash it
@@ -299,6 +328,7 @@ def test_two_ci_runs_second_compiles_nothing(tmp_path, fuse_env):
     cache_dir = tmp_path / "platform-cache"
     cache_dir.mkdir()
     saved = cache_dir / "warm.gcfsarc"
+    saved_delta = cache_dir / "warm.delta.gcfsarc"
 
     # ---- run 1, the GitHub workflow on a push: no archive yet
     r1 = make_runner(tmp_path, "run1", cache_dir)
@@ -318,9 +348,12 @@ def test_two_ci_runs_second_compiles_nothing(tmp_path, fuse_env):
     assert len(all_c) > len(own), "cold build compiled no std package into the cache"
     test = job.step("go test")
     assert "ok" in test.stdout and "(cached)" not in test.stdout, test.stdout
-    assert f"saved namespace {ns}" in job.step("save.sh").stderr
+    save = job.step("save.sh")
+    assert f"saved namespace {ns} to .gcfs/warm.gcfsarc (full archive" in save.stderr, save.stderr
+    assert save.stdout == "kind=full\n"
     assert "unmounted" in job.step("unmount.sh").stderr
     assert saved.is_file() and saved.stat().st_size > 100_000
+    assert not saved_delta.exists()
     assert not list((r1.src / ".gcfs").glob("*.tmp"))
     size1, mtime1 = saved.stat().st_size, saved.stat().st_mtime_ns
 
@@ -344,24 +377,54 @@ def test_two_ci_runs_second_compiles_nothing(tmp_path, fuse_env):
     assert not own, f"warm build compiled module packages: {own}"
     assert not all_c, f"warm job compiled {len(all_c)} packages, e.g. {all_c[:2]}"
     assert "(cached)" in job.stdout, f"go test not cached after the restore: {job.stdout}"
-    assert f"saved namespace {ns}" in job.stderr
-    assert saved.stat().st_mtime_ns != mtime1, "the GitLab job did not save a new archive"
+    # It saves a delta of the archive it restored, not a new archive.
+    assert f"saved the delta of namespace {ns} to .gcfs/warm.delta.gcfsarc" in job.stderr
+    assert "kind=delta" in job.stdout
+    assert saved.stat().st_mtime_ns == mtime1, "the GitLab job saved a new full archive"
+    assert saved_delta.is_file() and saved_delta.stat().st_size < size1 // 10
+    delta2 = saved_delta.stat().st_size
     # save.sh leaves no snapshot behind (runners with a persistent store)
     assert snaps[0].returncode == 0 and '"snapshots": []' in snaps[0].stdout, snaps[0].stdout
 
-    # ---- a merge request: restores, builds warm, saves nothing
-    mtime2 = saved.stat().st_mtime_ns
-    r3 = make_runner(tmp_path, "run3", cache_dir)
+    # ---- run 3, the GitHub workflow after a change of one package: archive + delta
+    # restored, only the changed package and what imports it compile, a new delta saved
+    changed = dict(FILES)
+    changed["internal/words/words.go"] = FILES["internal/words/words.go"].replace(
+        "sort.Strings(w)", "sort.Strings(w)\n\tw = append([]string(nil), w...)")
+    r3 = make_runner(tmp_path, "run3", cache_dir, changed)
     try:
-        job = r3.gitlab(gitlab, "build-mr")
+        job = r3.github(github, "push")
     finally:
         assert_gone(r3)
     assert job.ok, job.describe()
-    assert not compiles(job.stderr)[0] and "saved namespace" not in job.stderr
-    assert saved.stat().st_mtime_ns == mtime2
+    restore = job.step("restore.sh")
+    assert "and the delta .gcfs/warm.delta.gcfsarc" in restore.stderr, restore.stderr
+    assert "warning" not in restore.stderr, restore.stderr
+    all_c, own = compiles(job.step("go build").stderr)
+    assert all_c == own and 0 < len(own) < MODULE_PACKAGES, f"compiled after the change: {all_c}"
+    assert all("internal/digest" not in l and "internal/inventory" not in l for l in own), own
+    save = job.step("save.sh")
+    assert save.stdout == "kind=delta\n", save.stdout + save.stderr
+    assert saved.stat().st_mtime_ns == mtime1 and saved_delta.stat().st_size > delta2
+    delta3 = saved_delta.stat().st_size
+
+    # ---- a merge request with the same change: restores archive + delta, builds and
+    # tests warm, saves nothing
+    mtime3 = saved_delta.stat().st_mtime_ns
+    r4 = make_runner(tmp_path, "run4", cache_dir, changed)
+    try:
+        job = r4.gitlab(gitlab, "build-mr")
+    finally:
+        assert_gone(r4)
+    assert job.ok, job.describe()
+    assert "and the delta" in job.stderr
+    assert not compiles(job.stderr)[0] and "saved" not in job.stderr, job.stderr
+    assert "(cached)" in job.stdout
+    assert saved.stat().st_mtime_ns == mtime1 and saved_delta.stat().st_mtime_ns == mtime3
     harness.MEASUREMENTS.append(
-        f"CI recipes ({ns}): archive {size1 / 1e6:.1f} MB after run 1, "
-        f"{saved.stat().st_size / 1e6:.1f} MB after run 2")
+        f"CI recipes ({ns}): full archive {size1 / 1e6:.2f} MB after run 1; deltas "
+        f"{delta2 / 1e3:.1f} kB (run 2, nothing compiled), {delta3 / 1e3:.1f} kB (run 3, one "
+        f"package changed)")
 
 
 @pytest.mark.watchdog(300)
@@ -416,3 +479,58 @@ def test_truncated_archive_fails_the_restore_store_stays_usable(tmp_path, fuse_e
     assert after.proc.returncode == 0 and "unmounted" in after.proc.stderr, after.proc.stderr
     assert all(ok for _, ok in checks) and len(checks) == 4, checks
     assert (cache_dir / "warm.gcfsarc").stat().st_size == len(good) // 2, "a failed job saved"
+
+
+@pytest.mark.watchdog(300)
+def test_a_large_delta_becomes_a_new_archive_and_a_foreign_delta_is_ignored(tmp_path, fuse_env):
+    """The scripts alone (no go build): deltas while they stay small, a new full archive
+    once a delta passes DELTA_MAX_PERCENT, and a delta of another archive (what a GitLab
+    cache can bring after a new full archive) refused by the restore, which then restores
+    the archive alone and warns."""
+    cache_dir = tmp_path / "platform-cache"
+    cache_dir.mkdir()
+    full, delta = cache_dir / "warm.gcfsarc", cache_dir / "warm.delta.gcfsarc"
+
+    def job(name: str, add: int, size: int) -> tuple[Step, Step, Path]:
+        r = make_runner(tmp_path, name, cache_dir)
+        env = r.env(ARCHIVE=str(full), DELTA=str(delta))
+        try:
+            restore = r.bash("restore", f"bash {CI}/restore.sh", env, "-e")
+            assert restore.proc.returncode == 0, restore.proc.stderr
+            gocache = Path(restore.proc.stdout.strip().removeprefix("export GOCACHE="))
+            have = {p.name for p in gocache.glob("??/*-d")}
+            for i in range(add):
+                d = gocache / f"{i % 256:02x}"
+                d.mkdir(exist_ok=True)
+                (d / f"{name}-{i:060x}-d").write_bytes(os.urandom(size))
+            save = r.bash("save", f"bash {CI}/save.sh", env, "-e")
+            assert save.proc.returncode == 0, save.proc.stderr
+        finally:
+            r.bash("unmount", f"bash {CI}/unmount.sh", env, "-e")
+            assert_gone(r)
+        return restore, save, have
+
+    _, save, _ = job("a", 20, 50_000)
+    assert save.proc.stdout == "kind=full\n" and full.is_file() and not delta.exists()
+    full_a = full.read_bytes()
+
+    _, save, have = job("b", 2, 50_000)
+    assert len(have) == 20
+    assert save.proc.stdout == "kind=delta\n" and full.read_bytes() == full_a, save.proc.stderr
+    assert delta.stat().st_size < full.stat().st_size // 5
+    foreign = delta.read_bytes()  # a delta of archive a
+
+    restore, save, have = job("c", 20, 50_000)  # as much again: past 50%
+    assert "and the delta" in restore.proc.stderr and "warning" not in restore.proc.stderr
+    assert len(have) == 22, "archive + delta did not restore a's and b's entries"
+    assert save.proc.stdout == "kind=full\n", save.proc.stderr
+    assert "more than 50%" in save.proc.stderr, save.proc.stderr
+    assert not delta.exists() and full.read_bytes() != full_a
+
+    delta.write_bytes(foreign)  # the platform still holds b's delta
+    restore, save, have = job("d", 1, 50_000)
+    assert restore.proc.returncode == 0
+    assert "warning: the delta" in restore.proc.stderr and "refused" in restore.proc.stderr
+    assert "not of" in restore.proc.stderr, restore.proc.stderr  # gocachectl's reason
+    assert len(have) == 42, "the archive alone was not restored after the refused delta"
+    assert save.proc.stdout == "kind=delta\n" and delta.read_bytes() != foreign

@@ -7,6 +7,10 @@ STORE=${STORE:-${RUNNER_TEMP:-/tmp}/gocachefs-store}
 MNT=${MNT:-${RUNNER_TEMP:-/tmp}/gocachefs-mnt}
 # Relative to the job's working directory: the platform's cache step saves it.
 ARCHIVE=${ARCHIVE:-.gcfs/warm.gcfsarc}
+# What changed since ARCHIVE (a delta of it), saved by later runs instead of a new
+# full archive while it stays below DELTA_MAX_PERCENT of ARCHIVE's size.
+DELTA=${DELTA:-.gcfs/warm.delta.gcfsarc}
+DELTA_MAX_PERCENT=${DELTA_MAX_PERCENT:-50}
 GOCACHEFS=${GOCACHEFS:-gocachefs}
 GOCACHECTL=${GOCACHECTL:-gocachectl}
 # Extra daemon flags, word-split (e.g. "--metrics-listen off --max-size 20G").

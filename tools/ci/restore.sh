@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # CI step 1: mount gocachefs on an empty runner-local store and restore the warm
-# cache from ARCHIVE if the platform's cache step brought one.
+# cache from ARCHIVE, and DELTA after it, if the platform's cache steps brought them.
 # Prints `export GOCACHE=...` on stdout (eval it), appends GOCACHE=... to
 # $GITHUB_ENV on GitHub Actions; everything else goes to stderr.
-# Env: STORE MNT ARCHIVE NS GOCACHEFS GOCACHECTL GOCACHEFS_OPTS (tools/ci/common.sh).
-# Exit: 0 mounted (warm or cold); non-zero if the mount or the restore failed.
+# Env: STORE MNT ARCHIVE DELTA NS GOCACHEFS GOCACHECTL GOCACHEFS_OPTS (tools/ci/common.sh).
+# Exit: 0 mounted (warm or cold); non-zero if the mount or the restore of ARCHIVE
+# failed. A DELTA that does not apply (another full archive's, damaged) is a warning:
+# ARCHIVE alone is restored, and the next save writes a delta of it again.
 set -euo pipefail
 # shellcheck source=tools/ci/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -15,11 +17,24 @@ mkdir -p "$STORE" "$MNT"
 "$GOCACHEFS" --store "$STORE" $GOCACHEFS_OPTS "$MNT"
 ns=$(ci_namespace)
 
+restore() { "$GOCACHECTL" --store "$STORE" snapshot restore "$@" --ns "$ns" >&2; }
+
 # Test for the file instead of `restore ... || true`: a missing archive is the
 # normal first run, but a corrupt one must fail the job, not build cold silently.
 if [[ -f $ARCHIVE ]]; then
-  ci_log "restoring $ARCHIVE ($(stat -c %s "$ARCHIVE") bytes) into namespace $ns"
-  if ! "$GOCACHECTL" --store "$STORE" snapshot restore "$ARCHIVE" --ns "$ns" >&2; then
+  if [[ -f $DELTA ]]; then
+    ci_log "restoring $ARCHIVE ($(stat -c %s "$ARCHIVE") bytes) and the delta $DELTA" \
+      "($(stat -c %s "$DELTA") bytes) into namespace $ns"
+    # A refused restore changes nothing: trying ARCHIVE alone after it is safe.
+    if restore "$ARCHIVE" "$DELTA"; then
+      restored=1
+    else
+      ci_log "warning: the delta $DELTA was refused (see above); restoring $ARCHIVE alone"
+    fi
+  else
+    ci_log "restoring $ARCHIVE ($(stat -c %s "$ARCHIVE") bytes) into namespace $ns"
+  fi
+  if [[ -z ${restored:-} ]] && ! restore "$ARCHIVE"; then
     ci_log "error: restoring $ARCHIVE failed (corrupt or truncated archive?);" \
       "delete the cache entry or the file to start cold"
     exit 1

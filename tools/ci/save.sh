@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# CI step 2 (after the build and tests): export the namespace to ARCHIVE for the
-# platform's cache step to save. Always a full archive (no incremental ones yet).
-# Env: STORE MNT ARCHIVE NS GOCACHECTL (tools/ci/common.sh).
-# Exit: 0 archive written; non-zero otherwise (ARCHIVE then is the old one or absent:
-# export writes ARCHIVE.tmp and renames it, so a half-written archive is never saved).
+# CI step 2 (after the build and tests): export the namespace for the platform's
+# cache steps to save. When ARCHIVE (the full archive this job restored) exists, a
+# delta of it goes to DELTA: what the job added or changed, typically a few percent
+# of ARCHIVE. Once the delta would exceed DELTA_MAX_PERCENT of ARCHIVE, or without
+# an ARCHIVE, a new full archive goes to ARCHIVE and DELTA is removed.
+# Prints kind=full|delta on $GITHUB_OUTPUT (GitHub Actions) and on stdout.
+# Env: STORE MNT ARCHIVE DELTA DELTA_MAX_PERCENT NS GOCACHECTL (tools/ci/common.sh).
+# Exit: 0 archive written; non-zero otherwise (the files then are the old ones or
+# absent: export writes FILE.tmp and renames it, so a half-written archive is
+# never saved).
 set -euo pipefail
 # shellcheck source=tools/ci/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -11,8 +16,32 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ns=$(ci_namespace)
 # A unique name: a persistent store (self-hosted runner) may hold older snapshots.
 snap="ci-save-$(date +%s)-$$"
-mkdir -p "$(dirname "$ARCHIVE")"
+mkdir -p "$(dirname "$ARCHIVE")" "$(dirname "$DELTA")"
 "$GOCACHECTL" --store "$STORE" snapshot create "$snap" --ns "$ns" >&2   # instant (hard links)
 trap '"$GOCACHECTL" --store "$STORE" snapshot delete "$snap" >/dev/null 2>&1 || true' EXIT
-"$GOCACHECTL" --store "$STORE" snapshot export "$snap" -o "$ARCHIVE" >&2
-ci_log "saved namespace $ns to $ARCHIVE ($(stat -c %s "$ARCHIVE") bytes)"
+export_to() { "$GOCACHECTL" --store "$STORE" snapshot export "$snap" -o "$@" >&2; }
+
+kind="full"
+if [[ -f $ARCHIVE ]]; then
+  export_to "$DELTA" --since-archive "$ARCHIVE"
+  full_size=$(stat -c %s "$ARCHIVE")
+  delta_size=$(stat -c %s "$DELTA")
+  percent=$((100 * delta_size / full_size))
+  if ((percent <= DELTA_MAX_PERCENT)); then
+    kind="delta"
+    ci_log "saved the delta of namespace $ns to $DELTA ($delta_size bytes, $percent% of" \
+      "$ARCHIVE)"
+  else
+    ci_log "the delta is $percent% of $ARCHIVE (more than $DELTA_MAX_PERCENT%): saving a new" \
+      "full archive"
+  fi
+fi
+if [[ $kind == full ]]; then
+  export_to "$ARCHIVE"
+  rm -f "$DELTA"
+  ci_log "saved namespace $ns to $ARCHIVE (full archive, $(stat -c %s "$ARCHIVE") bytes)"
+fi
+if [[ -n ${GITHUB_OUTPUT:-} ]]; then
+  printf 'kind=%s\n' "$kind" >>"$GITHUB_OUTPUT"
+fi
+printf 'kind=%s\n' "$kind"
