@@ -116,7 +116,9 @@ Result<OpenOut> open(const Request& rq, fuse_ino_t ino, fuse_file_info* fi) {
   fs.uses().record(id.ns, id.ino, 0, {}, action);  // LRU, in memory
   if (!fh.writable && action) {
     fs.activity().hit(id.ns);
-    if (fh.node->fetched.exchange(false, std::memory_order_relaxed))
+    // A load first: the exchange's cache-line write only for a fetched entry.
+    if (fh.node->fetched.load(std::memory_order_relaxed) &&
+        fh.node->fetched.exchange(false, std::memory_order_relaxed))
       fs.activity().remote_hit(id.ns);
   }
   set_open_flags(fi, fh);

@@ -39,30 +39,18 @@ class OutFile {
       const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
       if (fd < 0) return fail("cannot create");
       if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        const int e = errno;
-        ::close(fd);
-        if (e == EWOULDBLOCK) {
+        if (errno == EWOULDBLOCK) {
+          ::close(fd);
           return Error(Errc::busy, fmt::format("another export is writing {}", path_));
         }
-        errno = e;
-        return fail("locking");
+        return fail_closing(fd, "locking");
       }
       struct stat held, named;
       if (::fstat(fd, &held) == 0 && ::stat(path_.c_str(), &named) == 0 &&
           held.st_dev == named.st_dev && held.st_ino == named.st_ino) {
-        if (S_ISREG(held.st_mode) && ::ftruncate(fd, 0) != 0) {
-          const int e = errno;
-          ::close(fd);
-          errno = e;
-          return fail("truncating");
-        }
+        if (S_ISREG(held.st_mode) && ::ftruncate(fd, 0) != 0) return fail_closing(fd, "truncating");
         f_ = ::fdopen(fd, "wb");
-        if (f_ == nullptr) {
-          const int e = errno;
-          ::close(fd);
-          errno = e;
-          return fail("cannot create");
-        }
+        if (f_ == nullptr) return fail_closing(fd, "cannot create");
         return Status::ok();
       }
       ::close(fd);
@@ -91,6 +79,13 @@ class OutFile {
   uint64_t written() const { return written_; }
 
  private:
+  // fail() for an error on `fd`, which is closed first (keeping errno).
+  Status fail_closing(int fd, std::string_view what) {
+    const int e = errno;
+    ::close(fd);
+    errno = e;
+    return fail(what);
+  }
   Status fail(std::string_view what) {
     Errc code = errno == ENOSPC ? Errc::no_space : errno == EACCES ? Errc::permission : Errc::io;
     return Error(code, fmt::format("{} {}: {}", what, path_, std::strerror(errno)));
