@@ -142,6 +142,15 @@ void NodeTable::for_each_pending(const std::function<void(Node&)>& f,
   }
 }
 
+size_t NodeTable::open_in(NsId ns) {
+  std::lock_guard lock(mu_);
+  size_t n = 0;
+  for (const auto& [fino, node] : nodes_) {
+    if (node->id.ns == ns) n += node->opens;
+  }
+  return n;
+}
+
 size_t NodeTable::size() {
   std::lock_guard lock(mu_);
   return nodes_.size();

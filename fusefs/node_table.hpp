@@ -93,6 +93,9 @@ class NodeTable {
   void for_each_pending(const std::function<void(Node&)>& f,
                         const std::function<void(NodeId)>& purge = {});
   size_t size();
+  // Open handles on inodes of namespace id `ns` (a restore's replaced
+  // content is deleted only once none is left: fusefs/discards.hpp).
+  size_t open_in(NsId ns);
   // Inodes the kernel was asked to drop (InodePruner), for metrics.
   void note_pruned(uint64_t n) { pruned_.fetch_add(n, std::memory_order_relaxed); }
   uint64_t pruned() const { return pruned_.load(std::memory_order_relaxed); }

@@ -58,6 +58,15 @@ void KernelHooks::namespace_replaced(const std::string& name, NsId old_id, NsId 
                old_id, new_id, names.size());
 }
 
+void KernelHooks::discard_later(const std::string& snapshot, NsId id) {
+  if (info_.discard) {
+    info_.discard(snapshot, id);
+  } else if (Status s = fs_.store().delete_snapshot(snapshot); !s) {
+    spdlog::warn("restore: cannot delete the replaced content {}: {}", snapshot,
+                 s.error().message());
+  }
+}
+
 void KernelHooks::name_changed(const std::string& name) {
   if (fs_.inos().multi()) inval(name);
 }

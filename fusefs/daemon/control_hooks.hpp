@@ -16,6 +16,7 @@ class KernelHooks final : public control::DaemonHooks {
   void namespace_replaced(const std::string& name, NsId old_id, NsId new_id) override;
   void name_changed(const std::string& name) override;
   void namespace_repaired(const std::string& name, NsId id) override;
+  void discard_later(const std::string& snapshot, NsId id) override;
   control::json activity(NsId ns) override;
   control::json info() override;
   control::json space(const std::string& cmd, const control::json& req) override;

@@ -45,6 +45,9 @@ struct ControlInfo {
   std::function<control::json()> remote;
   // The remote tier's client, for gocachectl remote push; null: no tier.
   remote::RemoteClient* remote_client = nullptr;
+  // Deletes a restore's replaced content once nothing reaches it
+  // (fusefs/discards.hpp); empty: at once.
+  std::function<void(const std::string& snapshot, NsId id)> discard;
 };
 
 class ControlServer {

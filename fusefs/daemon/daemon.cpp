@@ -20,8 +20,10 @@
 #include "fusefs/daemon/operations.hpp"
 #include "fusefs/daemon/remote_setup.hpp"
 #include "fusefs/daemon/vm_hint.hpp"
+#include "fusefs/discards.hpp"
 #include "fusefs/filesystem.hpp"
 #include "fusefs/inode_pruner.hpp"
+#include "fusefs/swap_grace.hpp"
 #include "policy/runtime/space_control.hpp"
 #include "policy/runtime/space_worker.hpp"
 #include "store/paths.hpp"
@@ -268,6 +270,9 @@ int run_daemon(DaemonOptions o) {
   }
   spdlog::info("mounted {} on {} (store {}{})", o.ns.empty() ? "namespaces" : "namespace " + o.ns,
                o.mountpoint, o.store_dir, o.foreground ? ", foreground" : "");
+  // A restore's replaced content: deleted after the swap grace, with margin.
+  Discards discards(fs.store(), fs.nodes(), SwapGrace::kGrace + std::chrono::seconds(10));
+  discards.start();
   ControlServer control(
       fs, se,
       {o.store_dir, o.mountpoint, o.ns,
@@ -276,7 +281,8 @@ int run_daemon(DaemonOptions o) {
        },
        tier ? std::function<control::json()>([&tier] { return remote_status_json(*tier); })
             : std::function<control::json()>(),
-       tier ? &tier->client() : nullptr});
+       tier ? &tier->client() : nullptr,
+       [&discards](const std::string& snapshot, NsId id) { discards.add(snapshot, id); }});
   if (Status s = control.start(); !s) spdlog::warn("no control socket: {}", s.error().message());
   detach(ready_fd);
   log_vm_latency_hint();
@@ -299,6 +305,7 @@ int run_daemon(DaemonOptions o) {
   fuse_session_unmount(se);
   fuse_remove_signal_handlers(se);
   fuse_session_destroy(se);  // runs destroy(): pending writes are committed
+  discards.stop();           // nothing can reach a replaced content any more
   // Uploads of what was committed get a bounded time; the store is still open.
   if (tier) tier->close();
   store->reset();  // closes RocksDB

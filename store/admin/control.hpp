@@ -43,6 +43,9 @@ class DaemonHooks {
   virtual std::optional<std::string> refuse_drop(const std::string& name) = 0;
   // `name` now refers to new_id (a swap or restore); old_id may be 0.
   virtual void namespace_replaced(const std::string& name, NsId old_id, NsId new_id) = 0;
+  // Snapshot `snapshot` (family `id`) holds the content a restore replaced:
+  // delete it once no lookup or open file can reach it any more.
+  virtual void discard_later(const std::string& snapshot, NsId id) = 0;
   // `name` appeared or disappeared at the root (create, drop, rename).
   virtual void name_changed(const std::string& name) = 0;
   // verify --repair changed namespace `id` (entries or files may be gone).

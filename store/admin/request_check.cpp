@@ -42,7 +42,7 @@ constexpr std::array<Spec, 21> kSpecs = {{
     {"snapshot.swap", {"name"}, {"ns"}, {}},
     {"snapshot.export", {"name", "file"}, {"since", "since_archive"}, {}, true},
     {"snapshot.import", {"file"}, {"name", "as"}, {}, true, {"deltas"}},
-    {"snapshot.restore", {"file"}, {"ns"}, {}, true, {"deltas"}},
+    {"snapshot.restore", {"file"}, {"ns"}, {"keep_old"}, true, {"deltas"}},
     {"verify", {}, {"ns"}, {"repair"}, true},  // repair: gocachectl verify --repair
     {"compact", {}, {}, {}, true},
     {"evict", {"to"}, {}, {"include_recent"}, true},

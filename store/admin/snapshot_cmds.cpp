@@ -69,7 +69,27 @@ json swap(Context& ctx, const std::string& snap, const std::string& ns) {
   return ok({{"snapshot", snap}, {"ns", ns}, {"old_content", r->auto_snapshot}});
 }
 
-json restore(Context& ctx, const std::vector<std::string>& files, const std::string& ns) {
+// The replaced content of a restore goes (unless kept): at once without a
+// daemon, else once nothing reaches it (DaemonHooks::discard_later).
+void discard_replaced(Context& ctx, const SwapResult& r, json& reply) {
+  if (r.auto_snapshot.empty()) return;
+  if (ctx.hooks) {
+    ctx.hooks->discard_later(r.auto_snapshot, r.old_id);
+    reply["result"]["old_content_deleted"] = "later";
+    return;
+  }
+  if (Status d = ctx.store.delete_snapshot(r.auto_snapshot); !d) {
+    reply["result"]["warning"] = fmt::format(
+        "the replaced content, snapshot {}, could not be deleted ({}): delete it with "
+        "`gocachectl snapshot delete {}`",
+        r.auto_snapshot, d.error().message(), r.auto_snapshot);
+    return;
+  }
+  reply["result"]["old_content_deleted"] = "now";
+}
+
+json restore(Context& ctx, const std::vector<std::string>& files, const std::string& ns,
+             bool keep_old) {
   if (!valid_namespace_name(ns)) return fail(fmt::format("invalid namespace name '{}'", ns));
   if (!ctx.store.find_namespace(ns)) {
     // Nothing to replace: import straight as the namespace.
@@ -81,7 +101,15 @@ json restore(Context& ctx, const std::vector<std::string>& files, const std::str
   const std::string tmp = fmt::format("restore-{}-{}", ns.substr(0, 40), std::time(nullptr));
   auto sum = ctx.store.import_archives(files, tmp, false, ctx.progress);
   if (!sum) return fail(sum.error());
-  json reply = swap(ctx, tmp, ns);
+  auto swapped = ctx.store.swap_snapshot(tmp, ns);
+  json reply;
+  if (swapped) {
+    if (ctx.hooks) ctx.hooks->namespace_replaced(ns, swapped->old_id, swapped->new_id);
+    reply = ok({{"snapshot", tmp}, {"ns", ns}, {"old_content", swapped->auto_snapshot}});
+    if (!keep_old) discard_replaced(ctx, *swapped, reply);
+  } else {
+    reply = fail(swapped.error());
+  }
   // The namespace holds its own hard-linked copy; the staging snapshot goes.
   if (Status d = ctx.store.delete_snapshot(tmp); !d) {
     // The restore stands (or failed for its own reason); the leftover only
@@ -149,7 +177,8 @@ json cmd_snapshot(Context& ctx, const std::string& cmd, const json& req) {
   if (cmd == "snapshot.restore") {
     auto ns = default_ns(ctx, str(req, "ns"));
     if (!ns) return fail(ns.error());
-    return restore(ctx, chain_of(req), *ns);
+    auto keep = req.find("keep_old");
+    return restore(ctx, chain_of(req), *ns, keep != req.end() && keep->get<bool>());
   }
   return fail("unknown command " + cmd, kUsage);
 }

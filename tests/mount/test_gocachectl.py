@@ -330,8 +330,21 @@ def test_export_import_round_trip_builds_warm(gocachefs, tmp_path):
     assert tree_digest(d.mnt / "copy") == source
     (d.mnt / "other").mkdir()
     (d.mnt / "other" / "junk").write_bytes(b"junk")
-    ctl(d.store, "snapshot", "restore", str(archive), "--ns", "other")
+    out = ctl(d.store, "snapshot", "restore", str(archive), "--ns", "other").stdout
     assert tree_digest(d.mnt / "other") == source
+    # The replaced content is deleted once no build can reach it (the swap
+    # grace, open files; at the latest when the daemon stops), unless kept.
+    assert "is deleted once no build can reach it" in out, out
+    (d.mnt / "kept").mkdir()
+    (d.mnt / "kept" / "junk").write_bytes(b"junk")
+    out = ctl(d.store, "snapshot", "restore", str(archive), "--ns", "kept", "--keep-old").stdout
+    assert "its previous content is snapshot auto-kept-" in out, out
+
+    def autos():
+        return sorted(s["name"].rsplit("-", 1)[0]
+                      for s in ctl_json(d.store, "snapshot", "list")["result"]["snapshots"]
+                      if s["name"].startswith("auto-"))
+    assert autos() == ["auto-kept", "auto-other"]  # within the grace: both still there
 
     r = proj.build(d.mnt / "copy", "-x")
     assert r.returncode == 0, r.stderr
@@ -351,6 +364,14 @@ def test_export_import_round_trip_builds_warm(gocachefs, tmp_path):
     bad.write_bytes(archive.read_bytes()[: len(data) // 3])
     assert ctl(d.store, "snapshot", "restore", str(bad), "--ns", "copy", check=False).returncode == 1
     assert tree_digest(d.mnt / "copy") == copy_now
+
+    # The daemon stops: the pending replaced content goes, the kept one stays;
+    # without a daemon a restore deletes what it replaced at once.
+    d.stop()
+    assert autos() == ["auto-kept"]
+    out = ctl(d.store, "snapshot", "restore", str(archive), "--ns", "copy").stdout
+    assert "its previous content was deleted" in out, out
+    assert autos() == ["auto-kept"]
 
 
 @pytest.mark.watchdog(300)

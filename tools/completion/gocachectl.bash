@@ -29,7 +29,7 @@ declare -gA _gocachectl_opts=(
   ["snapshot export"]="-o --output --since --since-archive"
   ["snapshot import"]="--as --name"
   ["snapshot swap"]="--ns"
-  ["snapshot restore"]="--ns"
+  ["snapshot restore"]="--ns --keep-old"
   ["remote push"]="--ns --remote --remote-auth-file --force"
 )
 # Options that take a value (the next word).

@@ -136,8 +136,13 @@ int run(int argc, char** argv) {
   s_restore->add_option("DELTA", deltas, "Deltas to apply after FILE, in order")
       ->check(CLI::ExistingFile);
   s_restore->add_option("--ns", b, "Namespace (default: the only one)");
+  bool keep_old = false;
+  s_restore->add_flag("--keep-old", keep_old,
+                      "Keep the replaced content as snapshot auto-NS-TIME (default: deleted once "
+                      "no build can reach it)");
   s_restore->callback([&] {
     req = {{"cmd", "snapshot.restore"}, {"file", absolute(c)}, {"ns", b}};
+    if (keep_old) req["keep_old"] = true;
     with_deltas();
   });
 

@@ -188,7 +188,13 @@ void print_human(const std::string& cmd, const json& r) {
   } else if (cmd == "snapshot.swap" || cmd == "snapshot.restore") {
     fmt::print("namespace {} now holds {}", r.value("ns", ""),
                cmd == "snapshot.swap" ? "snapshot " + r.value("snapshot", "") : "the archive");
-    if (r["old_content"].is_string()) {
+    const std::string deleted = r.value("old_content_deleted", "");
+    if (deleted == "later") {
+      fmt::print("; its previous content ({}) is deleted once no build can reach it",
+                 r.value("old_content", ""));
+    } else if (deleted == "now") {
+      fmt::print("; its previous content was deleted");
+    } else if (r["old_content"].is_string()) {
       fmt::print("; its previous content is snapshot {}", r.value("old_content", ""));
     }
     fmt::print("\n");
