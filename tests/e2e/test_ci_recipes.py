@@ -322,6 +322,14 @@ def assert_gone(r: Runner) -> None:
     assert not harness.is_mounted(r.mnt) and not r.daemons()
 
 
+def finished(r: Runner, play) -> Job:
+    """play() (one job on runner r), then nothing of it may be left, also on failure."""
+    try:
+        return play()
+    finally:
+        assert_gone(r)
+
+
 @pytest.mark.watchdog(1500)
 def test_two_ci_runs_second_compiles_nothing(tmp_path, fuse_env):
     github, gitlab = doc_yaml()
@@ -332,10 +340,7 @@ def test_two_ci_runs_second_compiles_nothing(tmp_path, fuse_env):
 
     # ---- run 1, the GitHub workflow on a push: no archive yet
     r1 = make_runner(tmp_path, "run1", cache_dir)
-    try:
-        job = r1.github(github, "push")
-    finally:
-        assert_gone(r1)
+    job = finished(r1, lambda: r1.github(github, "push"))
     assert job.ok, job.describe()
     restore = job.step("restore.sh")
     assert "no archive" in restore.stderr and "cold start" in restore.stderr, restore.stderr
@@ -367,10 +372,7 @@ def test_two_ci_runs_second_compiles_nothing(tmp_path, fuse_env):
                                      "snapshot", "list"], capture_output=True, text=True,
                                     timeout=60))
 
-    try:
-        job = r2.gitlab(gitlab, "build", while_mounted)
-    finally:
-        assert_gone(r2)
+    job = finished(r2, lambda: r2.gitlab(gitlab, "build", while_mounted))
     assert job.ok, job.describe()
     assert f"restoring .gcfs/warm.gcfsarc ({size1} bytes) into namespace {ns}" in job.stderr
     all_c, own = compiles(job.stderr)
@@ -392,10 +394,7 @@ def test_two_ci_runs_second_compiles_nothing(tmp_path, fuse_env):
     changed["internal/words/words.go"] = FILES["internal/words/words.go"].replace(
         "sort.Strings(w)", "sort.Strings(w)\n\tw = append([]string(nil), w...)")
     r3 = make_runner(tmp_path, "run3", cache_dir, changed)
-    try:
-        job = r3.github(github, "push")
-    finally:
-        assert_gone(r3)
+    job = finished(r3, lambda: r3.github(github, "push"))
     assert job.ok, job.describe()
     restore = job.step("restore.sh")
     assert "and the delta .gcfs/warm.delta.gcfsarc" in restore.stderr, restore.stderr
@@ -412,10 +411,7 @@ def test_two_ci_runs_second_compiles_nothing(tmp_path, fuse_env):
     # tests warm, saves nothing
     mtime3 = saved_delta.stat().st_mtime_ns
     r4 = make_runner(tmp_path, "run4", cache_dir, changed)
-    try:
-        job = r4.gitlab(gitlab, "build-mr")
-    finally:
-        assert_gone(r4)
+    job = finished(r4, lambda: r4.gitlab(gitlab, "build-mr"))
     assert job.ok, job.describe()
     assert "and the delta" in job.stderr
     assert not compiles(job.stderr)[0] and "saved" not in job.stderr, job.stderr
@@ -467,10 +463,7 @@ def test_truncated_archive_fails_the_restore_store_stays_usable(tmp_path, fuse_e
         checks.append(("restore", c.returncode == 0))
         checks.append(("files", len(list((r.mnt / gocache.name).glob("??/*-d"))) == 20))
 
-    try:
-        job = r.gitlab(gitlab, "build", while_mounted)
-    finally:
-        assert_gone(r)
+    job = finished(r, lambda: r.gitlab(gitlab, "build", while_mounted))
     script, after = job.steps
     assert script.proc.returncode != 0, f"the job accepted a truncated archive:\n{job.describe()}"
     assert "gocachefs-ci: error: restoring .gcfs/warm.gcfsarc failed" in script.proc.stderr

@@ -10,6 +10,7 @@
 #include <functional>
 #include <iterator>
 
+#include "file_bytes.hpp"
 #include "snapshot_fixture.hpp"
 #include "store/archive/format.hpp"
 #include "store/archive/reader.hpp"
@@ -17,16 +18,6 @@
 
 namespace gcfs::test {
 namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(f), {}};
-}
-
-void spit(const std::string& path, std::string_view bytes) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
 
 class DeltaTest : public SnapshotTest {
  protected:
