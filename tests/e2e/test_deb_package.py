@@ -22,8 +22,8 @@ developer's build/ and debian/ are left alone. Then:
 
 The package is purged at the end, also when the test fails. If gocachefs is already installed
 on the machine the test fails rather than replace it. Time: the package build is nearly all of
-it, 9 minutes on 2 busy cores (the whole program compiled once more, -O2); lintian 5 s; the
-rest 20 s.
+it, 7 to 9 minutes on 2 busy cores (the whole program compiled once more, -O2); lintian 5 s;
+the rest 5 s (7 min 27 s in all, 2 passed, on 2026-12-01).
 """
 
 from __future__ import annotations
