@@ -15,7 +15,8 @@ Suites: bookworm-backports
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg'
 
-# The one list of packages (build, unit tests, benchmarks, mount tests, e2e, CI).
+# The one list of packages (build, unit tests, benchmarks, mount tests, e2e, CI; the Debian
+# package's build, lintian and man -l in tests/e2e/test_deb_package.py).
 PACKAGES=(
   meson ninja-build pkg-config g++
   libfuse3-dev fuse3
@@ -29,6 +30,7 @@ PACKAGES=(
   prometheus
   clang-format git ca-certificates groff-base
   iproute2 systemd procps strace
+  debhelper dpkg-dev lintian man-db
 )
 
 missing=()
