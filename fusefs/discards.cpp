@@ -48,7 +48,7 @@ void Discards::sweep(bool final_round) {
     items_.erase(keep, items_.end());
   }
   std::vector<Item> later;
-  for (const Item& item : due) {
+  for (Item& item : due) {
     if (!final_round && nodes_.open_in(item.id) > 0) {
       later.push_back(item);  // a build still reads the old content
       continue;
@@ -61,27 +61,32 @@ void Discards::sweep(bool final_round) {
   }
 }
 
-bool Discards::discard(const Item& item) {
+bool Discards::discard(Item& item) {
   // Only the family the swap replaced: the user may have deleted it already.
   auto snap = store_.find_snapshot(item.name);
+  Status s = Status::ok();
   if (!snap) {
-    if (snap.code() != Errc::not_found) {
-      spdlog::warn("restore: cannot look up the replaced content {}: {}", item.name,
-                   snap.error().message());
-      return false;
-    }
+    if (snap.code() == Errc::not_found) return true;
+    s = snap.status();
+  } else if (snap->id != item.id) {
+    return true;
+  } else {
+    s = store_.delete_snapshot(item.name);
+  }
+  if (s) {
+    spdlog::info("restore: deleted the replaced content, snapshot {}", item.name);
     return true;
   }
-  if (snap->id != item.id) return true;
-  if (Status s = store_.delete_snapshot(item.name); !s) {
+  // Kept for the next round (a full disk or a degraded store passes); said
+  // once, not every round.
+  if (!item.warned) {
     spdlog::warn(
-        "restore: cannot delete the replaced content {}: {} (`gocachectl snapshot "
-        "delete {}` does)",
+        "restore: cannot delete the replaced content {} yet: {} (retrying; `gocachectl "
+        "snapshot delete {}` does it too)",
         item.name, s.error().message(), item.name);
-    return s.code() != Errc::busy;  // busy: again at the next round
+    item.warned = true;
   }
-  spdlog::info("restore: deleted the replaced content, snapshot {}", item.name);
-  return true;
+  return false;
 }
 
 }  // namespace gcfs::fusefs

@@ -42,9 +42,10 @@ class Discards {
     std::string name;
     NsId id;
     Clock::time_point due;
+    bool warned = false;  // a failed delete was logged
   };
   void sweep(bool final_round);
-  bool discard(const Item& item);  // false: keep it for a later round
+  bool discard(Item& item);  // false: keep it for a later round
 
   Store& store_;
   NodeTable& nodes_;

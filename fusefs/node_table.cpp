@@ -19,6 +19,7 @@ Node* NodeTable::open(fuse_ino_t fino, NodeId id) {
   auto& slot = nodes_[fino];
   if (!slot) slot = std::make_unique<Node>(fino, id);
   ++slot->opens;
+  ++open_by_ns_[slot->id.ns];
   slot->recent = true;
   return slot.get();
 }
@@ -41,7 +42,12 @@ bool NodeTable::forget(fuse_ino_t fino, uint64_t n, NodeId* id_out) {
 
 bool NodeTable::close(Node* node, NodeId* id_out) {
   std::lock_guard lock(mu_);
-  if (node->opens > 0) --node->opens;
+  if (node->opens > 0) {
+    --node->opens;
+    if (auto it = open_by_ns_.find(node->id.ns); it != open_by_ns_.end() && --it->second == 0) {
+      open_by_ns_.erase(it);
+    }
+  }
   bool purge = unreferenced_orphan(*node);
   *id_out = node->id;
   erase_if_unused(node->fino, *node);
@@ -132,6 +138,7 @@ void NodeTable::for_each_pending(const std::function<void(Node&)>& f,
     for (auto& [fino, node] : nodes_) {
       if (!node->has_pending.load(std::memory_order_acquire)) continue;
       ++node->opens;  // keeps it in the table while f runs
+      ++open_by_ns_[node->id.ns];
       pinned.push_back(node.get());
     }
   }
@@ -144,11 +151,8 @@ void NodeTable::for_each_pending(const std::function<void(Node&)>& f,
 
 size_t NodeTable::open_in(NsId ns) {
   std::lock_guard lock(mu_);
-  size_t n = 0;
-  for (const auto& [fino, node] : nodes_) {
-    if (node->id.ns == ns) n += node->opens;
-  }
-  return n;
+  auto it = open_by_ns_.find(ns);
+  return it == open_by_ns_.end() ? 0 : it->second;
 }
 
 size_t NodeTable::size() {

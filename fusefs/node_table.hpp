@@ -111,6 +111,8 @@ class NodeTable {
 
   std::mutex mu_;
   std::unordered_map<fuse_ino_t, std::unique_ptr<Node>> nodes_;
+  // Open handles per namespace id (open_in() without a walk of nodes_).
+  std::unordered_map<NsId, size_t> open_by_ns_;
   size_t hand_ = 0;  // prune_candidates' clock hand: a bucket index
   std::atomic<uint64_t> pruned_{0};
 };

@@ -484,7 +484,7 @@ def test_a_large_delta_becomes_a_new_archive_and_a_foreign_delta_is_ignored(tmp_
     cache_dir.mkdir()
     full, delta = cache_dir / "warm.gcfsarc", cache_dir / "warm.delta.gcfsarc"
 
-    def job(name: str, add: int, size: int) -> tuple[Step, Step, Path]:
+    def job(name: str, add: int, size: int, before_save=None) -> tuple[Step, Step, Path]:
         r = make_runner(tmp_path, name, cache_dir)
         env = r.env(ARCHIVE=str(full), DELTA=str(delta))
         try:
@@ -496,6 +496,8 @@ def test_a_large_delta_becomes_a_new_archive_and_a_foreign_delta_is_ignored(tmp_
                 d = gocache / f"{i % 256:02x}"
                 d.mkdir(exist_ok=True)
                 (d / f"{name}-{i:060x}-d").write_bytes(os.urandom(size))
+            if before_save:
+                before_save()
             save = r.bash("save", f"bash {CI}/save.sh", env, "-e")
             assert save.proc.returncode == 0, save.proc.stderr
         finally:
@@ -523,7 +525,23 @@ def test_a_large_delta_becomes_a_new_archive_and_a_foreign_delta_is_ignored(tmp_
     delta.write_bytes(foreign)  # the platform still holds b's delta
     restore, save, have = job("d", 1, 50_000)
     assert restore.proc.returncode == 0
-    assert "warning: the delta" in restore.proc.stderr and "refused" in restore.proc.stderr
+    assert "warning: restoring" in restore.proc.stderr and "with the delta" in restore.proc.stderr
     assert "not of" in restore.proc.stderr, restore.proc.stderr  # gocachectl's reason
     assert len(have) == 42, "the archive alone was not restored after the refused delta"
     assert save.proc.stdout == "kind=delta\n" and delta.read_bytes() != foreign
+
+    # The archive the job restored cannot be a delta's base any more (damaged
+    # after the restore here; an archive of an older gocachefs alike): a new
+    # full archive instead of a failed job.
+    def damage() -> None:
+        data = bytearray(full.read_bytes())
+        data[len(data) // 2] ^= 0x10
+        full.write_bytes(bytes(data))
+
+    _, save, have = job("e", 1, 50_000, before_save=damage)
+    assert len(have) == 43
+    assert save.proc.stdout == "kind=full\n", save.proc.stderr
+    assert "warning: no delta against" in save.proc.stderr and "base archive" in save.proc.stderr
+    assert not delta.exists()
+    restore, _, have = job("f", 0, 0)  # the new archive restores alone
+    assert "warning" not in restore.proc.stderr and len(have) == 44

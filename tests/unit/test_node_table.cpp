@@ -83,5 +83,23 @@ TEST(NodeTable, AnEvictedInodeIsPurgedNowOnlyIfTheKernelHoldsNoReference) {
   EXPECT_TRUE(t.orphan_unless_referenced(9));  // unknown to the kernel: purge now
 }
 
+// Open handles per namespace (a restore's replaced content waits for 0).
+TEST(NodeTable, OpenHandlesAreCountedPerNamespace) {
+  NodeTable t;
+  NodeId id;
+  Node* a = t.open(2, NodeId{1, 2});
+  Node* b = t.open(2, NodeId{1, 2});
+  Node* c = t.open(3, NodeId{5, 3});
+  t.ref(4, NodeId{5, 4});  // a lookup is not an open handle
+  EXPECT_EQ(t.open_in(1), 2u);
+  EXPECT_EQ(t.open_in(5), 1u);
+  EXPECT_EQ(t.open_in(7), 0u);
+  t.close(a, &id);
+  t.close(b, &id);
+  EXPECT_EQ(t.open_in(1), 0u);
+  t.close(c, &id);
+  EXPECT_EQ(t.open_in(5), 0u);
+}
+
 }  // namespace
 }  // namespace gcfs::fusefs

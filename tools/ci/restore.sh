@@ -29,7 +29,8 @@ if [[ -f $ARCHIVE ]]; then
     if restore "$ARCHIVE" "$DELTA"; then
       restored=1
     else
-      ci_log "warning: the delta $DELTA was refused (see above); restoring $ARCHIVE alone"
+      ci_log "warning: restoring $ARCHIVE with the delta $DELTA failed (see above);" \
+        "restoring $ARCHIVE alone"
     fi
   else
     ci_log "restoring $ARCHIVE ($(stat -c %s "$ARCHIVE") bytes) into namespace $ns"

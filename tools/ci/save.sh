@@ -22,8 +22,12 @@ trap '"$GOCACHECTL" --store "$STORE" snapshot delete "$snap" >/dev/null 2>&1 || 
 export_to() { "$GOCACHECTL" --store "$STORE" snapshot export "$snap" -o "$@" >&2; }
 
 kind="full"
-if [[ -f $ARCHIVE ]]; then
-  export_to "$DELTA" --since-archive "$ARCHIVE"
+# A delta needs a base it can read: an archive of an older gocachefs (no content
+# id), of another chunk size or damaged is replaced by a new full archive.
+if [[ -f $ARCHIVE ]] && ! export_to "$DELTA" --since-archive "$ARCHIVE"; then
+  ci_log "warning: no delta against $ARCHIVE (see above): saving a new full archive"
+  rm -f "$DELTA"
+elif [[ -f $ARCHIVE ]]; then
   full_size=$(stat -c %s "$ARCHIVE")
   delta_size=$(stat -c %s "$DELTA")
   percent=$((100 * delta_size / full_size))
