@@ -19,7 +19,7 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg'
 # package's build, lintian and man -l in tests/e2e/test_deb_package.py).
 PACKAGES=(
   meson ninja-build pkg-config g++
-  libfuse3-dev fuse3
+  libfuse3-dev fuse3 liburing-dev
   librocksdb-dev liblz4-dev libxxhash-dev
   libhiredis-dev nettle-dev redis-server redis-tools
   libspdlog-dev libfmt-dev

@@ -19,6 +19,7 @@
 #include "fusefs/daemon/mountpoint.hpp"
 #include "fusefs/daemon/operations.hpp"
 #include "fusefs/daemon/remote_setup.hpp"
+#include "fusefs/daemon/uring_transport.hpp"
 #include "fusefs/daemon/vm_hint.hpp"
 #include "fusefs/discards.hpp"
 #include "fusefs/filesystem.hpp"
@@ -32,6 +33,10 @@
 namespace gcfs::fusefs {
 
 namespace {
+
+// Entries per io_uring queue: its one thread serves them in turn, so more
+// only batch what the kernel hands over at once.
+constexpr unsigned kUringDepth = 4;
 
 // libfuse reports through fuse_log; before the mount works its last error is
 // kept for our one-line message, afterwards everything goes to spdlog.
@@ -147,6 +152,8 @@ int run_daemon(DaemonOptions o) {
   spdlog::set_level(spdlog::level::off);  // nothing but our one line until logging is set up
 
   if (Status s = check_mountpoint(o.mountpoint); !s) return fail(s.error().message());
+  auto transport = plan_transport(o.transport, read_enable_uring(), !o.remote_urls.empty());
+  if (!transport) return fail(transport.error().message());
   if (!o.ns.empty() && !valid_namespace_name(o.ns)) {
     return fail(
         fmt::format("invalid namespace name '{}': 1-64 printable characters, no '/', "
@@ -263,6 +270,17 @@ int run_daemon(DaemonOptions o) {
     fuse_session_destroy(se);
     return fail(fmt::format("cannot mount on {}: {}", o.mountpoint, take_fuse_error()));
   }
+  // Under libfuse's own loop: the rings start when the kernel takes INIT.
+  std::unique_ptr<UringTransport> uring;
+  if (transport->uring) {
+    auto t = UringTransport::install(se, kUringDepth);
+    if (t) {
+      uring = std::move(t).value();
+    } else {
+      transport->why = t.error().message();
+    }
+  }
+  if (!uring) spdlog::info("transport: /dev/fuse ({})", transport->why);
   fs.set_session(se);
   {
     std::lock_guard lock(fuse_log_mu);
@@ -303,6 +321,11 @@ int run_daemon(DaemonOptions o) {
   operations->reset();  // metrics and the disk guard stop before the store closes
 
   fuse_session_unmount(se);
+  if (uring) {
+    spdlog::info("transport: {}; {} requests served over io_uring", uring->describe(),
+                 uring->served());
+    uring->stop();  // the rings' entries came back with the unmount
+  }
   fuse_remove_signal_handlers(se);
   fuse_session_destroy(se);  // runs destroy(): pending writes are committed
   discards.stop();           // nothing can reach a replaced content any more

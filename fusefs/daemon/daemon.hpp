@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "fusefs/daemon/uring_transport.hpp"
+
 namespace gcfs::fusefs {
 
 struct DaemonOptions {
@@ -35,6 +37,9 @@ struct DaemonOptions {
   double space_interval = 5.0;
   // Entries used within this many seconds are never evicted. Default: 600.
   uint64_t protect_recent_s = 600;
+  // How requests reach the daemon: io_uring where the kernel has it on
+  // (auto), only io_uring (uring) or /dev/fuse (dev). Default: auto.
+  TransportMode transport = TransportMode::automatic;
   // Prometheus endpoint, HOST:PORT or "off". Default: 127.0.0.1:9868.
   std::string metrics_listen = "127.0.0.1:9868";
   // Free-space floor of the store disk, percent (0: off). Default: 5.

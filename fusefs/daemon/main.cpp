@@ -96,6 +96,13 @@ int run(int argc, char** argv) {
                  "Seconds between checks for blocks to compact")
       ->check(gcfs::cli::number_in(0.001, 604800))
       ->capture_default_str();
+  app.add_option_function<std::string>(
+         "--transport",
+         [&o](const std::string& v) { o.transport = *gcfs::fusefs::parse_transport(v); },
+         "How requests reach the daemon: auto (FUSE over io_uring where the kernel has it on, "
+         "else /dev/fuse), uring (fail without it) or dev (default auto)")
+      ->check(CLI::IsMember({"auto", "uring", "dev"}))
+      ->type_name("KIND");
   app.add_option("--metrics-listen", o.metrics_listen,
                  "Serve Prometheus metrics on HOST:PORT (loopback by default), or off")
       ->capture_default_str();

@@ -12,7 +12,7 @@ namespace gcfs::fusefs {
 namespace {
 
 // -o key=value the daemon itself consumes, and its long option.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 20> kDaemonOptions = {{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 21> kDaemonOptions = {{
     {"store", "--store"},
     {"namespace", "--namespace"},
     {"log_level", "--log-level"},
@@ -21,6 +21,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 20> kDaemonO
     {"log_files", "--log-files"},
     {"cache_timeout", "--cache-timeout"},
     {"metrics_listen", "--metrics-listen"},
+    {"transport", "--transport"},
     {"min_free", "--min-free"},
     {"max_size", "--max-size"},
     {"ns_max_size", "--ns-max-size"},
