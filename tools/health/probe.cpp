@@ -1,5 +1,6 @@
 // The mount probe: stat() in a forked child, so a hung FUSE mount (a daemon
 // stopped or stuck) costs the check its deadline, never a hang.
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -27,6 +28,15 @@ Status probe_mount(const std::string& path, std::chrono::milliseconds timeout) {
   pid_t pid = fork();
   if (pid < 0) return failed(fmt::format("fork: {}", std::strerror(errno)));
   if (pid == 0) {
+    // Over FUSE's io_uring transport a request the daemon has taken cannot be
+    // killed: a child stuck on a stopped daemon outlives us. It must not hold
+    // our stdout open (a caller reading it to EOF would hang with it).
+    if (int null = open("/dev/null", O_RDWR); null >= 0) {
+      dup2(null, STDIN_FILENO);
+      dup2(null, STDOUT_FILENO);
+      dup2(null, STDERR_FILENO);
+    }
+    close_range(3, ~0U, 0);
     struct stat st;
     if (stat(path.c_str(), &st) != 0) _exit(errno & 0xff);
     if (!S_ISDIR(st.st_mode)) _exit(ENOTDIR);
@@ -41,7 +51,7 @@ Status probe_mount(const std::string& path, std::chrono::milliseconds timeout) {
     if (r < 0 && errno != EINTR) return failed(fmt::format("waitpid: {}", std::strerror(errno)));
     if (std::chrono::steady_clock::now() >= deadline) {
       // A child blocked in a FUSE request dies on SIGKILL once the request
-      // is aborted; do not wait for it (it may be stuck): report the hang.
+      // is aborted (or, over io_uring, answered); do not wait for it.
       kill(pid, SIGKILL);
       waitpid(pid, &status, WNOHANG);
       return failed(fmt::format("stat timed out after {} ms (mount hung)", timeout.count()));
