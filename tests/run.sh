@@ -39,8 +39,16 @@ cleanup_leftovers() {
     fi
   done
 }
+# The mount and e2e tests run with FUSE over io_uring on, as the quick start
+# and the systemd unit leave a machine (the daemon's default transport then
+# uses it); the machine's setting comes back at exit.
+URING_PARAM=/sys/module/fuse/parameters/enable_uring
+URING_BEFORE=
 finish() {
   cleanup_leftovers
+  if [[ -n $URING_BEFORE ]]; then
+    [[ $URING_BEFORE == Y ]] && echo 1 >"$URING_PARAM" || echo 0 >"$URING_PARAM"
+  fi
   rm -rf --one-file-system "$RUN_TMP" 2>/dev/null || true
 }
 trap finish EXIT
@@ -99,6 +107,10 @@ fi
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
 cleanup_leftovers
+if [[ -w $URING_PARAM ]]; then
+  URING_BEFORE=$(cat "$URING_PARAM")
+  echo 1 >"$URING_PARAM" && echo "fuse.enable_uring on for the mount tests (was $URING_BEFORE)"
+fi
 phase "mount + e2e tests (pytest, real daemon build/fusefs/gocachefs)"
 if [[ ${#failed[@]} -gt 0 ]]; then
   echo "earlier phases FAILED: ${failed[*]} (running pytest anyway; the run fails)"
