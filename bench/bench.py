@@ -104,7 +104,9 @@ class Bench:
         self.tmpfs.mkdir()
         harness.tmpfs_mount(self.tmpfs, "size=4g")
         try:
-            self.daemon = harness.Daemon(self.work / "gcfs", log_level="warn").start()
+            extra = ("--transport", args.transport) if args.transport else ()
+            self.daemon = harness.Daemon(self.work / "gcfs", extra_args=extra,
+                                         log_level="warn").start()
         except BaseException:
             harness.tmpfs_unmount(self.tmpfs)  # close() is never reached
             shutil.rmtree(self.work, ignore_errors=True)
@@ -286,6 +288,22 @@ class Bench:
         self.memory(f"looking up in {big} entries")
 
 
+def read_text_or_empty(path) -> str:
+    try:
+        return Path(path).read_text().strip()
+    except OSError:
+        return ""
+
+
+def ring_threads(pid: int) -> int:
+    """The daemon's io_uring queue threads (named fuse-ring-N): none on /dev/fuse."""
+    n = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        if read_text_or_empty(task / "comm").startswith("fuse-ring-"):
+            n += 1
+    return n
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer rounds and smaller data")
@@ -305,6 +323,8 @@ def main():
     ap.add_argument("--scale-samples", type=int, default=20_000)
     ap.add_argument("--scale-rounds", type=int, default=5,
                     help="rounds of distinct samples; figures are medians over rounds")
+    ap.add_argument("--transport", choices=["auto", "uring", "dev"],
+                    help="the daemon's --transport (default: its own default, auto)")
     ap.add_argument("--out", default=str(REPO / "bench" / "results"))
     args = ap.parse_args()
     if args.quick:
@@ -328,8 +348,11 @@ def main():
         "go": subprocess.run([b.tc.go, "version"], capture_output=True, text=True,
                              env=b.tc.env(b.home, b.home)).stdout.strip(),
         "toolchain": args.go,
+        "fuse_enable_uring": read_text_or_empty("/sys/module/fuse/parameters/enable_uring"),
+        "transport": ring_threads(b.daemon.pid) and "io_uring" or "/dev/fuse",
         "args": vars(args),
     }
+    print(f"transport: {b.results['machine']['transport']}", flush=True)
     try:
         if "std" in cases:
             caches = b.builds("std", "std", args.cold_rounds, args.warm_rounds)
