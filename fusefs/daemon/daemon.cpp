@@ -312,6 +312,13 @@ int run_daemon(DaemonOptions o) {
   fuse_loop_cfg_set_clone_fd(cfg, 0);
   fuse_loop_cfg_set_idle_threads(cfg, 8);
   int rc = fuse_session_loop_mt(se, cfg);
+  // Nothing is served once the loop has returned: the rings stop with
+  // libfuse's threads, before anything a request may reach is torn down.
+  if (uring) {
+    spdlog::info("transport: {}; {} requests served over io_uring", uring->describe(),
+                 uring->served());
+    uring->stop();
+  }
   // The mount is gone: a daemon started on this store now waits for us.
   mark_going_away();
   fuse_loop_cfg_destroy(cfg);
@@ -321,11 +328,6 @@ int run_daemon(DaemonOptions o) {
   operations->reset();  // metrics and the disk guard stop before the store closes
 
   fuse_session_unmount(se);
-  if (uring) {
-    spdlog::info("transport: {}; {} requests served over io_uring", uring->describe(),
-                 uring->served());
-    uring->stop();  // the rings' entries came back with the unmount
-  }
   fuse_remove_signal_handlers(se);
   fuse_session_destroy(se);  // runs destroy(): pending writes are committed
   discards.stop();           // nothing can reach a replaced content any more

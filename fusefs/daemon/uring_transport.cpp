@@ -1,10 +1,12 @@
 #include "fusefs/daemon/uring_transport.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <liburing.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -61,29 +63,29 @@ std::string read_enable_uring() {
 
 namespace {
 
-// Possible CPUs ("0-3", "0,2-5"): the kernel keeps one queue for each and
-// uses a ring only once every queue has an entry registered.
+// Possible CPUs ("0-3", "0,2-5"): the kernel keeps num_possible_cpus()
+// queues and uses a ring only once every queue has an entry registered.
 unsigned possible_cpus() {
   std::ifstream in("/sys/devices/system/cpu/possible");
   std::string list;
   in >> list;
-  unsigned highest = 0;
-  bool any = false;
+  unsigned count = 0;
   size_t pos = 0;
   while (pos < list.size()) {
     const size_t comma = list.find(',', pos);
     const std::string part = list.substr(pos, comma == std::string::npos ? comma : comma - pos);
     const size_t dash = part.find('-');
     try {
-      highest = std::max(highest, static_cast<unsigned>(std::stoul(
-                                      dash == std::string::npos ? part : part.substr(dash + 1))));
-      any = true;
+      const unsigned long first = std::stoul(part.substr(0, dash));
+      const unsigned long last =
+          dash == std::string::npos ? first : std::stoul(part.substr(dash + 1));
+      if (last >= first) count += static_cast<unsigned>(last - first + 1);
     } catch (const std::exception&) {
     }
     if (comma == std::string::npos) break;
     pos = comma + 1;
   }
-  return any ? highest + 1 : std::max(1u, std::thread::hardware_concurrency());
+  return count > 0 ? count : std::max(1u, std::thread::hardware_concurrency());
 }
 
 constexpr uint64_t kWakeTag = 1;  // user_data of the eventfd poll (entries are pointers)
@@ -101,13 +103,14 @@ struct Entry {
   char* payload = nullptr;
   size_t payload_cap = 0;
   iovec iov[2]{};
-  std::atomic<uint64_t> commit_id{0};
+  std::atomic<uint64_t> commit_id{0};  // opaque to us: what the commit names
+  std::atomic<uint64_t> unique{0};     // the request's, which its reply carries
   std::atomic<int> state{kGone};
 };
 
 struct UringTransport::Impl {
   fuse_session* se = nullptr;
-  int fd = -1;
+  int fd = -1;  // our dup of the session's: libfuse closes its own at unmount
   unsigned depth = 0;
   fuse_custom_io io{};
 
@@ -162,6 +165,7 @@ struct Queue {
     if (sqe == nullptr) {
       spdlog::error("io_uring queue {}: no free submission entry", qid);
       e.state.store(kGone);
+      give_up();
       return;
     }
     std::memset(sqe, 0, 128);
@@ -199,6 +203,7 @@ struct Queue {
     auto* in = reinterpret_cast<fuse_in_header*>(e.header->in_out);
     const abi::EntInOut& meta = e.header->ring_ent_in_out;
     e.commit_id.store(meta.commit_id, std::memory_order_relaxed);
+    e.unique.store(in->unique, std::memory_order_relaxed);
     const size_t payload = meta.payload_sz;
     const size_t total = in->len;
     if (payload > e.payload_cap || total < sizeof(fuse_in_header) + payload ||
@@ -238,14 +243,17 @@ struct Queue {
     arm_wake();
     if (int rc = io_uring_submit(&ring); rc < 0) {
       spdlog::error("io_uring queue {}: registering: {}", qid, std::strerror(-rc));
+      give_up();
       return;
     }
     impl->registered.fetch_add(1);
     unsigned live = static_cast<unsigned>(entries.size());
+    bool failed = false;
     while (!stopping.load(std::memory_order_relaxed) && live > 0) {
       int rc = io_uring_submit_and_wait(&ring, 1);
       if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY) {
         spdlog::error("io_uring queue {}: {}", qid, std::strerror(-rc));
+        failed = true;
         break;
       }
       unsigned head;
@@ -268,6 +276,7 @@ struct Queue {
           // ENOTCONN/ENODEV: the mount is going away; anything else is logged.
           if (cqe->res != -ENOTCONN && cqe->res != -ENODEV && cqe->res != -ECANCELED) {
             spdlog::error("io_uring queue {}: {}", qid, std::strerror(-cqe->res));
+            failed = true;
           }
           e->state.store(kGone);
           --live;
@@ -280,6 +289,24 @@ struct Queue {
         if (e->state.load(std::memory_order_acquire) == kReplied) prep(*e, abi::kCmdCommitAndFetch);
       }
     }
+    // Replies of the last requests served go back before the thread ends
+    // (their fetches are cancelled with the ring).
+    io_uring_submit(&ring);
+    if (failed && !stopping.load()) give_up();
+  }
+
+  // The kernel sends this CPU's requests to this queue and nowhere else: a
+  // queue that cannot serve would leave them hanging, so the daemon stops
+  // (and unmounts) instead, with the reason in the log.
+  void give_up() {
+    spdlog::error(
+        "io_uring queue {} cannot serve: stopping (mount with --transport dev to avoid "
+        "io_uring)",
+        qid);
+    // As a SIGTERM would: libfuse's handler ends the loop, whose threads
+    // sleep in read(2) and would not see fuse_session_exit alone.
+    fuse_session_exit(impl->se);
+    kill(getpid(), SIGTERM);
   }
 };
 
@@ -340,14 +367,14 @@ void UringTransport::Impl::start_rings(size_t payload_cap) {
 }
 
 Entry* UringTransport::Impl::find(uint64_t unique) {
-  if (Entry* e = tl_entry; e != nullptr && e->commit_id.load(std::memory_order_relaxed) == unique)
+  if (Entry* e = tl_entry; e != nullptr && e->unique.load(std::memory_order_relaxed) == unique)
     return e;
   // A reply from another thread than the ring's: look for its entry.
   std::lock_guard lock(mu);
   for (auto& q : queues) {
     for (auto& e : q->entries) {
       if (e->state.load(std::memory_order_acquire) == kProcessing &&
-          e->commit_id.load(std::memory_order_relaxed) == unique)
+          e->unique.load(std::memory_order_relaxed) == unique)
         return e.get();
     }
   }
@@ -395,6 +422,9 @@ void UringTransport::Impl::stop() {
     if (q->thread.joinable()) q->thread.join();
     if (q->ring_ok) io_uring_queue_exit(&q->ring);
   }
+  std::lock_guard lock(mu);
+  if (fd >= 0) close(fd);
+  fd = -1;
 }
 
 namespace {
@@ -453,16 +483,20 @@ UringTransport::~UringTransport() {
 Result<std::unique_ptr<UringTransport>> UringTransport::install(fuse_session* se, unsigned depth) {
   auto impl = std::make_unique<Impl>();
   impl->se = se;
-  impl->fd = fuse_session_fd(se);
+  impl->fd = fcntl(fuse_session_fd(se), F_DUPFD_CLOEXEC, 0);
+  if (impl->fd < 0) return Error(Errc::io, fmt::format("dup /dev/fuse: {}", std::strerror(errno)));
   impl->depth = depth;
   impl->io.read = hook_read;
   impl->io.writev = hook_writev;
   Impl* expected = nullptr;
   if (!g_impl.compare_exchange_strong(expected, impl.get())) {
+    close(impl->fd);
     return Error(Errc::invalid, "one io_uring transport per process");
   }
-  if (int rc = fuse_session_custom_io(se, &impl->io, impl->fd); rc != 0) {
+  // libfuse keeps reading and writing its own descriptor through the hooks.
+  if (int rc = fuse_session_custom_io(se, &impl->io, fuse_session_fd(se)); rc != 0) {
     g_impl.store(nullptr);
+    close(impl->fd);
     return Error(Errc::io, fmt::format("fuse_session_custom_io: {}", std::strerror(-rc)));
   }
   return std::unique_ptr<UringTransport>(new UringTransport(std::move(impl)));
