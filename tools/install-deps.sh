@@ -30,7 +30,7 @@ PACKAGES=(
   prometheus
   clang-format git ca-certificates groff-base
   iproute2 systemd procps strace
-  debhelper dpkg-dev lintian man-db
+  debhelper dpkg-dev build-essential lintian man-db
 )
 
 missing=()
