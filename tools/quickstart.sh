@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian bookworm machine (as root) to a mounted
-# gocachefs: install dependencies, build, install the binaries to
-# /usr/local/bin (man pages and completion to /usr/local/share), mount /mnt/gocache on the store /var/lib/gocachefs and create
-# the namespace of the local Go toolchain.
+# gocachefs: install dependencies, build the Debian package and install it (so
+# `apt remove gocachefs` takes it away again; programs in /usr/bin, man pages,
+# completion, the systemd unit), mount /mnt/gocache on the store
+# /var/lib/gocachefs and create the namespace of the local Go toolchain.
 # Usage (from anywhere): bash tools/quickstart.sh
 set -euo pipefail
 
@@ -11,29 +12,43 @@ cd "$ROOT"
 
 MNT=${GOCACHEFS_MNT:-/mnt/gocache}
 STORE=${GOCACHEFS_STORE:-/var/lib/gocachefs}
-BINDIR=${GOCACHEFS_BINDIR:-/usr/local/bin}
 
 step() { printf '\n==> %s\n' "$*"; }
 
 step "installing dependencies"
 bash tools/install-deps.sh
 
-step "building"
-bash tools/build.sh
+# dpkg-buildpackage writes its results next to the source tree and its build
+# directory inside it: build a copy (no .git needed, developer builds left out).
+WORK=$(mktemp -d /var/tmp/gocachefs-package-XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+step "building the Debian package (log: $WORK/build.log, ~10 minutes on 2 CPUs)"
+mkdir "$WORK/src"
+tar -C "$ROOT" --exclude=./.git --exclude='./build*' --exclude='./obj-*' \
+  --exclude=./debian/.debhelper --exclude=./debian/gocachefs -cf - . | tar -C "$WORK/src" -xf -
+if ! (cd "$WORK/src" &&
+  DEB_BUILD_OPTIONS="nocheck parallel=$(nproc)" dpkg-buildpackage -us -uc -b >"$WORK/build.log" 2>&1); then
+  tail -n 30 "$WORK/build.log" >&2
+  echo "quickstart: dpkg-buildpackage failed (the lines above end its log)" >&2
+  trap - EXIT  # keep the log
+  exit 1
+fi
+debs=("$WORK"/gocachefs_*.deb)
 
-step "installing binaries to $BINDIR"
-install -d "$BINDIR"
-install -m 0755 build/fusefs/gocachefs "$BINDIR/gocachefs"
-install -m 0755 build/tools/gocachectl "$BINDIR/gocachectl"
-install -m 0755 build/tools/health/gocachefs-health-check "$BINDIR/gocachefs-health-check"
-# What `meson install` would also put in place: the man pages and gocachectl's bash
-# completion (bash-completion finds it under /usr/local/share through XDG_DATA_DIRS).
-SHAREDIR=${GOCACHEFS_SHAREDIR:-/usr/local/share}
-install -D -m 0644 docs/man/gocachefs.8 "$SHAREDIR/man/man8/gocachefs.8"
-install -D -m 0644 docs/man/gocachectl.8 "$SHAREDIR/man/man8/gocachectl.8"
-install -D -m 0644 docs/man/gocachefs-health-check.8 "$SHAREDIR/man/man8/gocachefs-health-check.8"
-install -D -m 0644 tools/completion/gocachectl.bash \
-  "$SHAREDIR/bash-completion/completions/gocachectl"
+step "installing ${debs[0]##*/}"
+apt-get install -y --no-install-recommends "${debs[0]}"
+# An earlier quick start copied the programs to /usr/local, which comes first
+# in PATH: take those copies away so the package's are the ones that run.
+for f in /usr/local/bin/gocachefs /usr/local/bin/gocachectl /usr/local/bin/gocachefs-health-check \
+  /usr/local/share/man/man8/gocachefs.8 /usr/local/share/man/man8/gocachectl.8 \
+  /usr/local/share/man/man8/gocachefs-health-check.8 \
+  /usr/local/share/bash-completion/completions/gocachectl; do
+  if [[ -e $f ]]; then
+    step "removing $f (an earlier quick start's copy; the package has its own)"
+    rm -f "$f"
+  fi
+done
+BINDIR=/usr/bin
 
 # Is $MNT a mount point right now? (read the kernel's table: a dead FUSE mount
 # cannot be stat'ed, so `mountpoint` alone is not enough)
