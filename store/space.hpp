@@ -80,6 +80,29 @@ struct CompactRequest {
   std::atomic<bool>* cancel = nullptr;
 };
 
+// Settling: file data that stopped changing is recompressed with LZ4HC
+// (store/codec/chunk.hpp), in the background, while nothing writes.
+struct SettleRequest {
+  // Set to true to stop early (at the next file).
+  std::atomic<bool>* cancel = nullptr;
+  // Stop at the next file when anything else wrote to the store since the
+  // pass began (a build started): settling is for idle stores.
+  bool stop_when_busy = true;
+};
+
+struct SettleResult {
+  uint64_t files = 0;         // files rewritten
+  uint64_t chunks = 0;        // chunk values rewritten (inline data counts one)
+  uint64_t bytes_before = 0;  // their stored bytes before
+  uint64_t bytes_after = 0;   // and after
+  // Every file of the namespace was looked at; false when stopped early
+  // (cancel, or a writer came: the rest is left for a later pass).
+  bool complete = false;
+  // Key ranges that hold the replaced values, for a compaction to give their
+  // space back (CompactRequest::ranges); empty when nothing was rewritten.
+  std::vector<std::pair<std::string, std::string>> ranges;
+};
+
 // A use of a file seen by the FUSE layer. `name` and `parent` are known for
 // lookups (parent 0 / empty name otherwise: keep what the index has).
 struct FileUse {

@@ -138,6 +138,12 @@ class Store {
   // Rewrites the live data of the namespace's blocks (or of some key ranges
   // of them) and frees the rest. Readers and writers carry on meanwhile.
   virtual Status compact(NsId ns, const CompactRequest& request) = 0;
+  // Recompresses the namespace's settled file data (SettleRequest). The old
+  // values stay on disk until a compaction drops them; reads are unchanged.
+  virtual Result<SettleResult> settle(NsId ns, const SettleRequest& request) = 0;
+  // Grows with every write to the store (any namespace): the same value
+  // twice means nothing was written in between.
+  virtual uint64_t write_sequence() = 0;
   // Persists uses of files into the least-recently-used index, in one batch.
   virtual Status record_uses(NsId ns, std::span<const FileUse> uses) = 0;
   // The `max` least recently used regular files, oldest first.

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <lz4.h>
+#include <lz4hc.h>
 #include <xxhash.h>
 
 #include "store/codec/bytes.hpp"
@@ -77,7 +78,7 @@ Result<std::string> decode_chunk(std::string_view value, Ino ino, uint64_t idx, 
   if (flags == kChunkRaw) {
     if (payload.size() != raw_len) return corrupt(ino, idx, "payload length mismatch");
     raw.assign(payload);
-  } else if (flags == kChunkLz4) {
+  } else if (flags == kChunkLz4 || flags == kChunkLz4Settled) {
     // A compressed payload is never stored unless it was smaller than raw.
     if (payload.size() >= raw_len || payload.size() > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) {
       return corrupt(ino, idx, "compressed payload length mismatch");
@@ -93,6 +94,30 @@ Result<std::string> decode_chunk(std::string_view value, Ino ino, uint64_t idx, 
   }
   if (XXH3_64bits(raw.data(), raw.size()) != sum) return corrupt(ino, idx, "checksum mismatch");
   return raw;
+}
+
+Result<std::optional<std::string>> settle_chunk(std::string_view value, Ino ino, uint64_t idx,
+                                                uint32_t max_raw) {
+  if (value.size() < kChunkHeaderSize) return corrupt(ino, idx, "header truncated");
+  if (static_cast<uint8_t>(value[4]) != kChunkLz4) return std::optional<std::string>();
+  auto raw = decode_chunk(value, ino, idx, max_raw);  // never settle what does not verify
+  if (!raw) return raw.error();
+  const size_t old_payload = value.size() - kChunkHeaderSize;
+  std::string out(value.substr(0, kChunkHeaderSize));
+  out[4] = static_cast<char>(kChunkLz4Settled);
+  // Room for one byte less than today's payload: no gain, no rewrite of it.
+  out.resize(kChunkHeaderSize + old_payload - 1);
+  const int n = old_payload <= 1 ? 0
+                                 : LZ4_compress_HC(raw->data(), out.data() + kChunkHeaderSize,
+                                                   static_cast<int>(raw->size()),
+                                                   static_cast<int>(old_payload - 1), kSettleLevel);
+  if (n > 0) {
+    out.resize(kChunkHeaderSize + static_cast<size_t>(n));
+  } else {
+    out.resize(kChunkHeaderSize);
+    out.append(value.substr(kChunkHeaderSize));  // LZ4HC did not beat it: marked settled as is
+  }
+  return std::optional<std::string>(std::move(out));
 }
 
 }  // namespace gcfs

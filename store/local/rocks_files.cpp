@@ -22,13 +22,6 @@ bool all_zero(std::string_view s) {
   return s.empty() || (s[0] == 0 && std::memcmp(s.data(), s.data() + 1, s.size() - 1) == 0);
 }
 
-std::string encode_map(const std::vector<uint32_t>& map) {
-  std::string v;
-  v.reserve(map.size() * 4);
-  for (uint32_t n : map) keys::put_u32le(v, n);
-  return v;
-}
-
 // Copies the part of `raw` (the bytes of the file from `raw_start`) that
 // overlaps `dst` (the bytes from `dst_start`); the rest of dst is zeroed.
 void copy_overlap(std::string_view raw, uint64_t raw_start, std::span<char> dst,
@@ -155,6 +148,13 @@ Status RocksStore::sync() {
   auto s = db_->FlushWAL(true);
   if (!s.ok()) return map_error(s, "syncing the WAL");
   return Status::ok();
+}
+
+std::string RocksStore::encode_map(const std::vector<uint32_t>& map) {
+  std::string v;
+  v.reserve(map.size() * 4);
+  for (uint32_t n : map) keys::put_u32le(v, n);
+  return v;
 }
 
 Result<std::vector<uint32_t>> RocksStore::load_map(Txn& t, Ino ino) {

@@ -170,6 +170,9 @@ class RocksStore final : public Store {
   Result<SpaceStats> space(NsId ns) override;
   Result<StoreSpace> space_all() override;
   Status compact(NsId ns, const CompactRequest& request) override;
+  // rocks_settle.cpp
+  Result<SettleResult> settle(NsId ns, const SettleRequest& request) override;
+  uint64_t write_sequence() override;
   // rocks_lru.cpp
   Status record_uses(NsId ns, std::span<const FileUse> uses) override;
   Result<std::vector<LruEntry>> lru_oldest(NsId ns, size_t max) override;
@@ -246,10 +249,20 @@ class RocksStore final : public Store {
   ContentChange encode_pending(const PendingWrite& pw) const;
   Status apply_content(Txn& t, Ino ino, InodeRecord& rec, const ContentChange& cc);
   Result<std::vector<uint32_t>> load_map(Txn& t, Ino ino);
+  static std::string encode_map(const std::vector<uint32_t>& map);  // the `M` value
   Result<std::string> current_chunk0(Txn& t, Ino ino, const InodeRecord& rec);
   // Fills `dst` (the file's bytes from `off`, within its size) from chunks.
   Status read_chunks(NsState& ns, const rocksdb::Snapshot* snap, Ino ino, uint64_t off,
                      std::span<char> dst);
+
+  // rocks_settle.cpp: one file's settled values, written if it is unchanged.
+  struct SettledValue {
+    uint64_t idx = 0;  // chunk index (0 for inline data)
+    std::string old_value, new_value;
+  };
+  Status settle_file(NsState& ns, const rocksdb::Snapshot* snap, Ino ino, SettleResult& r);
+  Status write_settled(NsState& ns, Ino ino, bool inline_data, std::vector<SettledValue>& values,
+                       SettleResult& r);
 
   // rocks_accounting.cpp
   Result<NsStats> read_counters(NsState& ns);

@@ -69,6 +69,10 @@ class ForwardingStore : public Store {
   uint32_t chunk_size() const override { return s_.chunk_size(); }
   Result<SpaceStats> space(NsId ns) override { return s_.space(ns); }
   Result<StoreSpace> space_all() override { return s_.space_all(); }
+  Result<SettleResult> settle(NsId ns, const SettleRequest& request) override {
+    return s_.settle(ns, request);
+  }
+  uint64_t write_sequence() override { return s_.write_sequence(); }
   Status compact(NsId ns, const CompactRequest& request) override {
     return s_.compact(ns, request);
   }
