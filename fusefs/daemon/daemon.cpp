@@ -228,6 +228,7 @@ int run_daemon(DaemonOptions o) {
   policy::SpaceWorkerOptions swo;
   swo.compaction_interval =
       std::chrono::milliseconds(static_cast<int64_t>(o.space_interval * 1000));
+  swo.settle_after = std::chrono::seconds(o.settle_after_s);
   policy::SpaceWorker space_worker(**store, space_manager, fs.uses(), swo);
   fs.set_commit_listener([&space_worker](NsId) { space_worker.wake(); });
   OperationsOptions oo;

@@ -37,6 +37,9 @@ struct DaemonOptions {
   double space_interval = 5.0;
   // Entries used within this many seconds are never evicted. Default: 600.
   uint64_t protect_recent_s = 600;
+  // Settled file data is recompressed once the store has had no writes for
+  // this many seconds (0: never). Default: 60.
+  uint64_t settle_after_s = 60;
   // How requests reach the daemon: io_uring where the kernel has it on
   // (auto), only io_uring (uring) or /dev/fuse (dev). Default: auto.
   TransportMode transport = TransportMode::automatic;

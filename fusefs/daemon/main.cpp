@@ -92,6 +92,18 @@ int run(int argc, char** argv) {
          "Entries used within this time are never evicted: a build checks an entry and opens "
          "it later; a size limit below what is in use is exceeded (default 10m)")
       ->type_name("DURATION");
+  app.add_option_function<std::string>(
+         "--settle-after",
+         [&o](const std::string& v) {
+           auto n =
+               v == "off" ? std::optional<uint64_t>(0) : gcfs::policy::parse_duration_seconds(v);
+           if (!n)
+             throw CLI::ValidationError("--settle-after", "not a duration (e.g. 60s) or off: " + v);
+           o.settle_after_s = *n;
+         },
+         "Once nothing has been written for this long, recompress the stored file data with "
+         "LZ4HC in the background (reads stay as fast; off or 0: never; default 60s)")
+      ->type_name("DURATION");
   app.add_option("--space-interval", o.space_interval,
                  "Seconds between checks for blocks to compact")
       ->check(gcfs::cli::number_in(0.001, 604800))

@@ -53,7 +53,18 @@ void collect_counters(Families& out, Store& store, const policy::SpaceManager& s
                      "Files evicted (size limits, gocachectl evict and trim, --min-free)");
   auto evicted = counter_family("gocachefs_evicted_bytes_total",
                                 "Live bytes freed by eviction (estimated: file data and overhead)");
+  auto settled = counter_family("gocachefs_settled_files_total",
+                                "Files whose stored data settling recompressed with LZ4HC");
+  auto settled_bytes = counter_family(
+      "gocachefs_settled_bytes_total",
+      "Stored bytes of the data settling rewrote, before and after (their difference is saved "
+      "once a compaction drops the old values)");
   for (const auto& [name, c] : snap.ns) {
+    add_sample(settled, static_cast<double>(c.settled_files), {{"namespace", name}});
+    add_sample(settled_bytes, static_cast<double>(c.settled_bytes_before),
+               {{"namespace", name}, {"state", "before"}});
+    add_sample(settled_bytes, static_cast<double>(c.settled_bytes_after),
+               {{"namespace", name}, {"state", "after"}});
     for (size_t k = 0; k < policy::kCompactionKinds; ++k) {
       add_sample(runs, static_cast<double>(c.compactions[k]),
                  {{"kind", policy::compaction_kind_name(static_cast<policy::CompactionKind>(k))},
@@ -63,7 +74,19 @@ void collect_counters(Families& out, Store& store, const policy::SpaceManager& s
     add_sample(evictions, static_cast<double>(c.evictions), {{"namespace", name}});
     add_sample(evicted, static_cast<double>(c.evicted_bytes), {{"namespace", name}});
   }
-  for (auto* f : {&runs, &compacted, &evictions, &evicted}) out.push_back(std::move(*f));
+  for (auto* f : {&runs, &compacted, &evictions, &evicted, &settled, &settled_bytes}) {
+    out.push_back(std::move(*f));
+  }
+  auto passes = counter_family("gocachefs_settle_passes_total",
+                               "Settling passes over an idle store, by result (complete, or "
+                               "stopped: a writer came and the rest waits for the next pass)");
+  add_sample(passes, static_cast<double>(snap.settle_complete), {{"result", "complete"}});
+  add_sample(passes, static_cast<double>(snap.settle_stopped), {{"result", "stopped"}});
+  out.push_back(std::move(passes));
+  auto cpu = counter_family("gocachefs_settle_cpu_seconds_total",
+                            "CPU time settling took (one thread at the lowest priority)");
+  add_sample(cpu, snap.settle_cpu_seconds);
+  out.push_back(std::move(cpu));
   out.push_back(durations(snap));
   auto blocked = counter_family(
       "gocachefs_eviction_limit_in_use_total",

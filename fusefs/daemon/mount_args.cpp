@@ -12,7 +12,7 @@ namespace gcfs::fusefs {
 namespace {
 
 // -o key=value the daemon itself consumes, and its long option.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 21> kDaemonOptions = {{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 22> kDaemonOptions = {{
     {"store", "--store"},
     {"namespace", "--namespace"},
     {"log_level", "--log-level"},
@@ -29,6 +29,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 21> kDaemonO
     {"memtable_size", "--memtable-size"},
     {"max_inodes", "--max-inodes"},
     {"protect_recent", "--protect-recent"},
+    {"settle_after", "--settle-after"},
     // Repeatable for shards. A comma ends a mount option, so a cluster is
     // given by one seed here (the client learns the other nodes).
     {"remote", "--remote"},

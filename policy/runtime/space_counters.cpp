@@ -41,6 +41,22 @@ void SpaceCounters::eviction(const std::string& ns, uint64_t files, uint64_t byt
   c.evicted_bytes += bytes;
 }
 
+void SpaceCounters::settled(const std::string& ns, uint64_t files, uint64_t before,
+                            uint64_t after) {
+  if (files == 0) return;
+  std::lock_guard lock(mu_);
+  NsSpaceCounters& c = data_.ns[ns];
+  c.settled_files += files;
+  c.settled_bytes_before += before;
+  c.settled_bytes_after += after;
+}
+
+void SpaceCounters::settle_pass(bool complete, double cpu_seconds) {
+  std::lock_guard lock(mu_);
+  ++(complete ? data_.settle_complete : data_.settle_stopped);
+  data_.settle_cpu_seconds += cpu_seconds;
+}
+
 void SpaceCounters::limit_in_use() {
   std::lock_guard lock(mu_);
   ++data_.limit_in_use_rounds;

@@ -34,9 +34,12 @@ struct DurationHistogram {
 
 struct NsSpaceCounters {
   std::array<uint64_t, kCompactionKinds> compactions{};
-  uint64_t compacted_bytes = 0;  // SST + memtable bytes reclaimed
-  uint64_t evictions = 0;        // files
-  uint64_t evicted_bytes = 0;    // estimated live bytes freed
+  uint64_t compacted_bytes = 0;       // SST + memtable bytes reclaimed
+  uint64_t evictions = 0;             // files
+  uint64_t evicted_bytes = 0;         // estimated live bytes freed
+  uint64_t settled_files = 0;         // files whose data was recompressed
+  uint64_t settled_bytes_before = 0;  // their stored bytes before
+  uint64_t settled_bytes_after = 0;   // and after
 };
 
 struct SpaceCountersSnapshot {
@@ -45,6 +48,11 @@ struct SpaceCountersSnapshot {
   // Eviction rounds that left a limit exceeded because only entries in use
   // were left.
   uint64_t limit_in_use_rounds = 0;
+  // Settling passes over the whole store: finished, or stopped early by a
+  // writer (or shutdown); the CPU time they took.
+  uint64_t settle_complete = 0;
+  uint64_t settle_stopped = 0;
+  double settle_cpu_seconds = 0;
 };
 
 class SpaceCounters {
@@ -53,6 +61,8 @@ class SpaceCounters {
                   uint64_t reclaimed_bytes);
   void eviction(const std::string& ns, uint64_t files, uint64_t bytes);
   void limit_in_use();
+  void settled(const std::string& ns, uint64_t files, uint64_t before, uint64_t after);
+  void settle_pass(bool complete, double cpu_seconds);
   SpaceCountersSnapshot snapshot() const;
 
  private:

@@ -289,6 +289,78 @@ Result<std::optional<EvictResult>> SpaceManager::evict_entry(NsId ns, const LruE
   return Outcome(done);
 }
 
+Result<SettleResult> SpaceManager::settle_round(std::atomic<bool>* cancel) {
+  timespec t0{}, t1{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+  SettleResult total;
+  total.complete = true;
+  for (NsId ns : namespaces()) {
+    SettleRequest req;
+    req.cancel = cancel;
+    auto r = store_.settle(ns, req);
+    if (!r) {
+      if (r.code() == Errc::not_found) continue;  // dropped meanwhile
+      total.complete = false;
+      counters_.settle_pass(false, 0);
+      return r.status();
+    }
+    if (auto name = name_of(ns))
+      counters_.settled(*name, r->files, r->bytes_before, r->bytes_after);
+    if (r->files > 0) {
+      spdlog::info("space: namespace {} settled: {} files, {} chunks, {} -> {} bytes{}", ns,
+                   r->files, r->chunks, r->bytes_before, r->bytes_after,
+                   r->complete ? "" : " (stopped early: the store is in use)");
+    }
+    if (!r->ranges.empty()) {
+      // Not fatal: the occupancy rules reclaim the space later.
+      if (Status s = compact_settled(ns, *r, cancel); !s) {
+        spdlog::warn("space: compacting namespace {} after settling: {}", ns, s.error().message());
+      }
+    }
+    total.files += r->files;
+    total.chunks += r->chunks;
+    total.bytes_before += r->bytes_before;
+    total.bytes_after += r->bytes_after;
+    if (!r->complete) {
+      total.complete = false;
+      break;
+    }
+  }
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+  const double cpu = static_cast<double>(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+  counters_.settle_pass(total.complete, cpu);
+  if (total.files > 0) {
+    spdlog::info("space: settling pass {}: {} files, {} -> {} bytes, {:.2f} s CPU",
+                 total.complete ? "done" : "stopped", total.files, total.bytes_before,
+                 total.bytes_after, cpu);
+  }
+  return total;
+}
+
+Status SpaceManager::compact_settled(NsId ns, const SettleResult& settled,
+                                     std::atomic<bool>* cancel) {
+  // The replaced values are garbage now, all of it in these ranges: rewrite
+  // them at once (at background priority, the store being idle) rather than
+  // wait for the occupancy rules, which leave a namespace under
+  // min_physical_bytes alone and would keep both copies.
+  std::lock_guard lock(compact_mu_);
+  auto st = store_.space(ns);
+  if (!st) return st.code() == Errc::not_found ? Status::ok() : st.status();
+  CompactRequest req;
+  req.low_priority = true;
+  req.cancel = cancel;
+  req.ranges = settled.ranges;
+  const auto start = std::chrono::steady_clock::now();
+  if (Status s = store_.compact(ns, req); !s) return s;
+  auto after = store_.space(ns);
+  if (!after) return after.status();
+  count_compaction(ns, CompactionKind::background, start, st->sst_bytes + st->memtable_bytes,
+                   after->sst_bytes + after->memtable_bytes);
+  spdlog::info("space: namespace {} compacted after settling: physical {} -> {} bytes", ns,
+               st->physical_bytes, after->physical_bytes);
+  return Status::ok();
+}
+
 Status SpaceManager::compaction_round(std::atomic<bool>* cancel) {
   std::lock_guard lock(compact_mu_);
   for (NsId ns : namespaces()) {

@@ -68,6 +68,10 @@ class SpaceManager {
   // stops it early.
   Status compaction_round(std::atomic<bool>* cancel = nullptr);
 
+  // One settling pass over the namespaces (Store::settle), counted; stops
+  // at the first namespace that was not finished (a writer came, cancel).
+  Result<SettleResult> settle_round(std::atomic<bool>* cancel = nullptr);
+
   // ---- manual triggers (gocachectl) --------------------------------------
   // Compacts one namespace (or all) completely, at normal priority.
   Status compact_now(std::optional<NsId> ns = std::nullopt);
@@ -98,6 +102,8 @@ class SpaceManager {
 
  private:
   std::vector<NsId> namespaces();
+  // Compacts the key ranges whose values a settling pass replaced.
+  Status compact_settled(NsId ns, const SettleResult& settled, std::atomic<bool>* cancel);
   // Evicts from `nss`, oldest first across them, until `want` bytes went or
   // only entries used at or after `before_ns` (or in use) are left.
   Result<EvictResult> evict(const std::vector<NsId>& nss, uint64_t want, int64_t before_ns,

@@ -3,6 +3,11 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "store/guarded.hpp"
 
@@ -15,6 +20,7 @@ SpaceWorker::SpaceWorker(Store& store, SpaceManager& manager, UseTracker& uses,
       uses_(uses),
       options_(options),
       idle_flush_(options.idle_flush_after),
+      settle_timer_(options.settle_after),
       limits_loop_("space: limits", options.use_interval, [this] { limits_round(); }),
       compaction_loop_("space: compaction", options.compaction_interval,
                        [this] { compaction_round(); }) {}
@@ -86,6 +92,30 @@ void SpaceWorker::compaction_round() {
   if (!all) return;
   log_space(*all);
   flush_if_idle(*all);
+  settle_if_idle();
+}
+
+void SpaceWorker::settle_if_idle() {
+  if (!settle_timer_.observe(store_.write_sequence(), std::chrono::steady_clock::now())) return;
+  if (!niced_) {
+    // This thread only asks for compactions (RocksDB's threads do them) and
+    // settles: its CPU is the settling's, which must never slow a build.
+    // Linux keeps a nice value per thread (setpriority(2), NOTES).
+    if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 19) != 0) {
+      spdlog::debug("space: cannot lower the settling thread's priority: {}", std::strerror(errno));
+    }
+    niced_ = true;
+  }
+  auto r = manager_.settle_round(&cancel_);
+  if (!r) spdlog::warn("space: settling failed: {}", r.error().message());
+  settle_timer_.finished(store_.write_sequence(), r && r->complete,
+                         std::chrono::steady_clock::now());
+  // What it wrote leaves the log at once: the idle store's footprint is its SSTs.
+  if (r && r->files > 0) {
+    if (Status s = store_.flush_memtables(); !s) {
+      spdlog::warn("space: flushing after settling: {}", s.error().message());
+    }
+  }
 }
 
 void SpaceWorker::flush_if_idle(const StoreSpace& all) {

@@ -4,13 +4,16 @@
 // `compaction_interval`. Neither holds a FUSE lock while the store works;
 // evicted entries are dropped from the kernel's view from these threads,
 // never from inside a FUSE request. The compaction thread also flushes the
-// memtables of a store that has been idle for 30 s (policy/rules/idle_flush.hpp).
+// memtables of a store that has been idle for 30 s (policy/rules/idle_flush.hpp)
+// and, once it has been idle for `settle_after`, settles its file data
+// (policy/rules/settle.hpp) at the lowest CPU priority.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 
 #include "policy/rules/idle_flush.hpp"
+#include "policy/rules/settle.hpp"
 #include "policy/runtime/space_manager.hpp"
 #include "policy/runtime/use_tracker.hpp"
 #include "store/background_loop.hpp"
@@ -25,6 +28,9 @@ struct SpaceWorkerOptions {
   // Memtables are flushed once the write-ahead log has not changed for this
   // long (checked every compaction_interval). Default: 30 s.
   std::chrono::milliseconds idle_flush_after{30000};
+  // File data is recompressed once nothing has been written for this long
+  // (zero: never). Default: 60 s.
+  std::chrono::milliseconds settle_after{60000};
 };
 
 class SpaceWorker {
@@ -45,6 +51,7 @@ class SpaceWorker {
   void compaction_round();
   void flush_uses();
   void flush_if_idle(const StoreSpace& all);
+  void settle_if_idle();
   void log_space(const StoreSpace& all);
 
   Store& store_;
@@ -56,6 +63,8 @@ class SpaceWorker {
   std::chrono::steady_clock::time_point next_flush_{};
   // Only the compaction loop's thread uses it.
   IdleFlush idle_flush_;
+  SettleTimer settle_timer_;
+  bool niced_ = false;
   // Last: they stop before the state they use goes.
   BackgroundLoop limits_loop_, compaction_loop_;
 };

@@ -141,7 +141,8 @@ BAD_NUMBERS = [
     ("--space-interval", "-1"), ("--space-interval", "1e300"), ("--cache-timeout", "nan"),
     ("--cache-timeout", "-inf"), ("--min-free", "nan"), ("--lock-wait", "nan"),
     ("--lock-wait", "-1"), ("--max-inodes", "-1"), ("--max-inodes", "nan"),
-    ("--max-inodes", "99999999999999999999"),
+    ("--max-inodes", "99999999999999999999"), ("--settle-after", "soon"),
+    ("--settle-after", "-1s"), ("--settle-after", "nan"),
 ]
 
 

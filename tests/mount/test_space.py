@@ -290,3 +290,58 @@ def test_sigkill_during_compaction_loses_nothing(gocachefs):
         time.sleep(0.5)
     assert last and last["logical"] == want and last["physical"] <= 1.25 * last["live"], last
     assert sorted(p.name for p in root.iterdir()) == sorted(p.name for p in survivors)
+
+
+SETTLE_RE = re.compile(r"settling pass (done|stopped): (\d+) files, (\d+) -> (\d+) bytes")
+
+
+SETTLE_COMPACTED_RE = re.compile(r"compacted after settling: physical (\d+) -> (\d+) bytes")
+
+
+def settle_passes(log) -> list[tuple[str, int, int, int]]:
+    return [(m[1], int(m[2]), int(m[3]), int(m[4]))
+            for m in SETTLE_RE.finditer(log.read_text(errors="replace"))]
+
+
+@pytest.mark.watchdog(300)
+def test_an_idle_store_settles_its_data_with_lz4hc(gocachefs):
+    """Once nothing was written for --settle-after, file data is recompressed with
+    LZ4HC: not while a writer keeps the store busy, then once, in one pass that
+    shrinks the stored bytes; a compaction gives the old values' space back at once
+    (the store is below the occupancy rules' minimum size); the content reads the
+    same, also from a new daemon."""
+    d = gocachefs("settle", extra_args=("--space-interval", "1", "--settle-after", "4s"))
+    ns = d.mnt / "go1.19"
+    os.mkdir(ns)
+    # Machine code, like a Go cache's objects: LZ4HC beats LZ4 on it by a tenth or more.
+    elf = harness.gocachefs_bin().read_bytes()[:3 * MiB]
+    data = {ns / f"o{i}": elf[i * 4096:] + i.to_bytes(4, "little") for i in range(8)}
+    # A writer busy for 12 s (three idle periods): no pass may start meanwhile.
+    for _ in range(12):
+        for p, b in data.items():
+            p.write_bytes(b)
+        time.sleep(1)
+    assert settle_passes(d.log) == [], "settled while the store was being written"
+    t0 = time.monotonic()
+    while not settle_passes(d.log) and time.monotonic() - t0 < 60:
+        time.sleep(0.5)
+    passes = settle_passes(d.log)
+    assert passes, "no settling pass within 60 s of idleness:\n" + harness.tail(d.log)
+    result, files, before, after = passes[0]
+    assert (result, files) == ("done", len(data)), passes
+    assert after < before * 0.95, passes
+    # Nothing more to settle: no second pass while idle.
+    time.sleep(8)
+    assert len(settle_passes(d.log)) == 1, settle_passes(d.log)
+    # The replaced values were compacted away in the same round: while still
+    # mounted, the store directory holds the settled data plus small overhead.
+    m = SETTLE_COMPACTED_RE.search(d.log.read_text(errors="replace"))
+    assert m, "no compaction after settling:\n" + harness.tail(d.log)
+    assert int(m[2]) <= after * 1.02 + 256 * 1024, (m[0], passes)
+    du = du_bytes(d.store)
+    assert du <= after + 1 * MiB, (du, passes)
+    for p, b in data.items():
+        assert p.read_bytes() == b
+    d.restart()
+    for p, b in data.items():
+        assert p.read_bytes() == b
