@@ -88,6 +88,10 @@ struct SettleRequest {
   // Stop at the next file when anything else wrote to the store since the
   // pass began (a build started): settling is for idle stores.
   bool stop_when_busy = true;
+  // The time of the pass's start, on the clock of the writes' ctimes. Files
+  // changed (ctime) a second or more before an earlier complete pass's `now`
+  // are not looked at again; zero: look at every file.
+  Timespec now{};
 };
 
 struct SettleResult {

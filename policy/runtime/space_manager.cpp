@@ -297,6 +297,9 @@ Result<SettleResult> SpaceManager::settle_round(std::atomic<bool>* cancel) {
   for (NsId ns : namespaces()) {
     SettleRequest req;
     req.cancel = cancel;
+    timespec wall{};
+    ::clock_gettime(CLOCK_REALTIME, &wall);  // the clock of the writes' ctimes
+    req.now = Timespec{wall.tv_sec, static_cast<uint32_t>(wall.tv_nsec)};
     auto r = store_.settle(ns, req);
     if (!r) {
       if (r.code() == Errc::not_found) continue;  // dropped meanwhile

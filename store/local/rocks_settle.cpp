@@ -21,6 +21,10 @@ namespace {
 constexpr size_t kChunksPerWrite = 64;
 constexpr size_t kChunkKey = 1 + 8 + 8;
 
+bool older(const Timespec& a, const Timespec& b) {
+  return a.sec < b.sec || (a.sec == b.sec && a.nsec < b.nsec);
+}
+
 }  // namespace
 
 uint64_t RocksStore::write_sequence() { return db_->GetLatestSequenceNumber(); }
@@ -50,6 +54,7 @@ Result<SettleResult> RocksStore::settle(NsId id, const SettleRequest& req) {
       if (!ino) continue;  // check's business
       auto rec = parse_inode(it->value().ToStringView(), *ino);
       if (!rec || !rec->is_reg() || rec->nlink == 0) continue;
+      if (older(rec->ctime, ns.settled_before)) continue;  // settled by an earlier pass
       if (rec->chunked || !rec->data.empty()) files.push_back(*ino);
     }
     if (!it->status().ok()) return map_error(it->status(), "scanning a namespace to settle");
@@ -83,6 +88,8 @@ Result<SettleResult> RocksStore::settle(NsId id, const SettleRequest& req) {
   }
   note_ranges();
   r.complete = true;
+  // A writer's ctime may lag the pass's clock a little: a second of overlap.
+  if (req.now.sec > 1) ns.settled_before = Timespec{req.now.sec - 1, req.now.nsec};
   return r;
 }
 

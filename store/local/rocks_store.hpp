@@ -57,6 +57,10 @@ struct NsState {
   // Set under mu; read without it by lru_oldest.
   std::atomic<bool> retired{false};
   Ino next_ino = 0;  // guarded by mu; mirrors the `N` key
+  // Files whose ctime is older were looked at by a complete settling pass of
+  // this family (in memory: a new daemon's first pass looks at everything).
+  // Only the settling thread uses it.
+  Timespec settled_before{};
 };
 
 // Signed changes to the `S` counters, merged in the mutation's batch.

@@ -43,9 +43,10 @@ class SettleTest : public test::StoreTest, public ::testing::WithParamInterface<
     return files;
   }
 
-  SettleResult settle(std::atomic<bool>* cancel = nullptr) {
+  SettleResult settle(std::atomic<bool>* cancel = nullptr, Timespec now = {}) {
     SettleRequest req;
     req.cancel = cancel;
+    req.now = now;
     auto r = store_->settle(ns_, req);
     EXPECT_TRUE(r) << r.error().message();
     return r ? *r : SettleResult{};
@@ -165,6 +166,53 @@ TEST_P(SettleTest, DataWrittenAfterwardsIsSettledByTheNextPass) {
   EXPECT_LE(r.chunks, 3u);
   for (const auto& [ino, data] : files) EXPECT_EQ(read_all(ino), data) << ino;
   expect_consistent();
+  expect_clean();
+}
+
+TEST_P(SettleTest, FilesUnchangedSinceACompletePassAreNotReadAgain) {
+  auto files = fill();
+  const Timespec pass1{5000, 0};
+  EXPECT_EQ(settle(nullptr, pass1).files, 4u);
+  // Rewritten with a ctime before that pass (a clock that went back): not
+  // looked at by the passes that follow, until the daemon starts again.
+  auto commit_at = [&](Ino ino, std::string_view data, Timespec t) {
+    auto pw = store_->begin_write(ns_, ino);
+    ASSERT_TRUE(pw);
+    ASSERT_TRUE((*pw)->write(0, data));
+    ASSERT_TRUE(store_->commit(**pw, t));
+  };
+  Ino many = 0;
+  for (const auto& [ino, data] : files)
+    if (data.size() == 40'000) many = ino;
+  ASSERT_NE(many, 0u);
+  const std::string patch = text_bytes(5000, 12);
+  commit_at(many, patch, Timespec{3000, 0});
+  files[many].replace(0, patch.size(), patch);
+  EXPECT_EQ(settle(nullptr, Timespec{6000, 0}).files, 0u);
+  // Changed after the pass began (ctime >= its start less a second): looked at.
+  commit_at(many, patch, Timespec{5999, 500});
+  SettleResult r = settle(nullptr, Timespec{7000, 0});
+  EXPECT_EQ(r.files, 1u);
+  EXPECT_TRUE(r.complete);
+  EXPECT_EQ(settle(nullptr, Timespec{8000, 0}).files, 0u);
+  for (const auto& [ino, data] : files) EXPECT_EQ(read_all(ino), data) << ino;
+  expect_consistent();
+  expect_clean();
+}
+
+TEST_P(SettleTest, ANewStoreLooksAtEveryFileAgain) {
+  auto files = fill();
+  EXPECT_EQ(settle(nullptr, Timespec{5000, 0}).files, 4u);
+  Ino many = 0;
+  for (const auto& [ino, data] : files)
+    if (data.size() == 40'000) many = ino;
+  auto pw = store_->begin_write(ns_, many);
+  ASSERT_TRUE(pw);
+  ASSERT_TRUE((*pw)->write(0, text_bytes(5000, 13)));
+  ASSERT_TRUE(store_->commit(**pw, Timespec{3000, 0}));
+  EXPECT_EQ(settle(nullptr, Timespec{6000, 0}).files, 0u);
+  reopen();
+  EXPECT_EQ(settle(nullptr, Timespec{7000, 0}).files, 1u);
   expect_clean();
 }
 
