@@ -88,6 +88,9 @@ struct SettleRequest {
   // Stop at the next file when anything else wrote to the store since the
   // pass began (a build started): settling is for idle stores.
   bool stop_when_busy = true;
+  // The store's write sequence when the caller saw it idle: the pass does
+  // nothing if anything was written since. 0: the current one.
+  uint64_t from_sequence = 0;
   // The time of the pass's start, on the clock of the writes' ctimes. Files
   // changed (ctime) a second or more before an earlier complete pass's `now`
   // are not looked at again; zero: look at every file.
@@ -102,6 +105,9 @@ struct SettleResult {
   // Every file of the namespace was looked at; false when stopped early
   // (cancel, or a writer came: the rest is left for a later pass).
   bool complete = false;
+  // The write sequence after the pass's own last write, with nothing else
+  // written in between (what the next namespace's pass starts from).
+  uint64_t sequence = 0;
   // Key ranges that hold the replaced values, for a compaction to give their
   // space back (CompactRequest::ranges); empty when nothing was rewritten.
   std::vector<std::pair<std::string, std::string>> ranges;

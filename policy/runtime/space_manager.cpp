@@ -289,14 +289,18 @@ Result<std::optional<EvictResult>> SpaceManager::evict_entry(NsId ns, const LruE
   return Outcome(done);
 }
 
-Result<SettleResult> SpaceManager::settle_round(std::atomic<bool>* cancel) {
+Result<SettleResult> SpaceManager::settle_round(std::atomic<bool>* cancel, uint64_t from_sequence) {
   timespec t0{}, t1{};
   ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
   SettleResult total;
   total.complete = true;
+  total.sequence = from_sequence;
   for (NsId ns : namespaces()) {
     SettleRequest req;
     req.cancel = cancel;
+    // Each namespace's pass starts where the previous one's own writes ended:
+    // a write in between (a build) stops the round.
+    req.from_sequence = total.sequence;
     timespec wall{};
     ::clock_gettime(CLOCK_REALTIME, &wall);  // the clock of the writes' ctimes
     req.now = Timespec{wall.tv_sec, static_cast<uint32_t>(wall.tv_nsec)};
@@ -320,6 +324,7 @@ Result<SettleResult> SpaceManager::settle_round(std::atomic<bool>* cancel) {
         spdlog::warn("space: compacting namespace {} after settling: {}", ns, s.error().message());
       }
     }
+    total.sequence = r->sequence;
     total.files += r->files;
     total.chunks += r->chunks;
     total.bytes_before += r->bytes_before;

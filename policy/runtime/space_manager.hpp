@@ -70,7 +70,9 @@ class SpaceManager {
 
   // One settling pass over the namespaces (Store::settle), counted; stops
   // at the first namespace that was not finished (a writer came, cancel).
-  Result<SettleResult> settle_round(std::atomic<bool>* cancel = nullptr);
+  // `from_sequence`: the store's write sequence seen idle (0: the current).
+  Result<SettleResult> settle_round(std::atomic<bool>* cancel = nullptr,
+                                    uint64_t from_sequence = 0);
 
   // ---- manual triggers (gocachectl) --------------------------------------
   // Compacts one namespace (or all) completely, at normal priority.

@@ -96,7 +96,8 @@ void SpaceWorker::compaction_round() {
 }
 
 void SpaceWorker::settle_if_idle() {
-  if (!settle_timer_.observe(store_.write_sequence(), std::chrono::steady_clock::now())) return;
+  const uint64_t idle_seq = store_.write_sequence();
+  if (!settle_timer_.observe(idle_seq, std::chrono::steady_clock::now())) return;
   if (!niced_) {
     // This thread only asks for compactions (RocksDB's threads do them) and
     // settles: its CPU is the settling's, which must never slow a build.
@@ -106,9 +107,11 @@ void SpaceWorker::settle_if_idle() {
     }
     niced_ = true;
   }
-  auto r = manager_.settle_round(&cancel_);
+  auto r = manager_.settle_round(&cancel_, idle_seq);
   if (!r) spdlog::warn("space: settling failed: {}", r.error().message());
-  settle_timer_.finished(store_.write_sequence(), r && r->complete,
+  // Where the pass's own writes left the store: a write after that (during
+  // the compaction, say) makes the next idle period settle again.
+  settle_timer_.finished(r ? r->sequence : store_.write_sequence(), r && r->complete,
                          std::chrono::steady_clock::now());
   // What it wrote leaves the log at once: the idle store's footprint is its SSTs.
   if (r && r->files > 0) {

@@ -113,6 +113,10 @@ Result<std::optional<std::string>> settle_chunk(std::string_view value, Ino ino,
                                                    static_cast<int>(old_payload - 1), kSettleLevel);
   if (n > 0) {
     out.resize(kChunkHeaderSize + static_cast<size_t>(n));
+    // The old value is dropped once this one is stored: never trade it for
+    // one that does not read back as the same bytes.
+    auto back = decode_chunk(out, ino, idx, max_raw);
+    if (!back || *back != *raw) return corrupt(ino, idx, "LZ4HC output does not read back");
   } else {
     out.resize(kChunkHeaderSize);
     out.append(value.substr(kChunkHeaderSize));  // LZ4HC did not beat it: marked settled as is

@@ -5,6 +5,7 @@
 // checksums and the chunk map's shape stay; only the stored sizes shrink.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <numeric>
 
@@ -34,7 +35,18 @@ Result<SettleResult> RocksStore::settle(NsId id, const SettleRequest& req) {
   if (!state) return state.status();
   NsState& ns = **state;
   SettleResult r;
-  if (ns.retired) {  // a swapped-out family: a snapshot now, left as it is
+  r.sequence = write_sequence();
+  if (req.from_sequence != 0 && req.from_sequence != r.sequence) return r;  // written since
+  // A swapped-out family is a snapshot now, left as it is; a read-only store
+  // (damaged, or its disk full) is not written to settle it.
+  if (ns.retired || !check_writable()) {
+    r.complete = true;
+    return r;
+  }
+  // A family whose SST files are shared with a snapshot (hard links): new
+  // files would not free the old ones, the disk would hold both.
+  if (shares_files(ns)) {
+    spdlog::debug("namespace {}: not settled: its files are shared with a snapshot", ns.id);
     r.complete = true;
     return r;
   }
@@ -59,7 +71,7 @@ Result<SettleResult> RocksStore::settle(NsId id, const SettleRequest& req) {
     }
     if (!it->status().ok()) return map_error(it->status(), "scanning a namespace to settle");
   }
-  uint64_t seq = write_sequence();
+  uint64_t seq = r.sequence;
   Ino first = 0, last = 0;  // of the files rewritten: ascending, as scanned
   auto note_ranges = [&] {
     if (first == 0) return;
@@ -74,26 +86,56 @@ Result<SettleResult> RocksStore::settle(NsId id, const SettleRequest& req) {
     }
     SnapshotGuard snap(db_);
     const uint64_t chunks_before = r.chunks;
-    if (auto s = settle_file(ns, snap.get(), ino, r); !s) {
-      // A file dropped or changed meanwhile is not an error; anything else is.
-      if (s.code() == Errc::not_found) continue;
-      return s.error();
-    }
+    bool stop = false;
+    Status s = settle_file(ns, snap.get(), ino, req, seq, stop, r);
     if (r.chunks != chunks_before) {
-      ++r.files;
       if (first == 0) first = ino;
       last = ino;
     }
-    seq = write_sequence();  // our own writes do not make the store busy
+    if (!s) {
+      // A file dropped or changed meanwhile is not an error, nor one that does
+      // not verify (check's business: left as it is); anything else is.
+      if (s.code() == Errc::not_found) continue;
+      if (s.code() == Errc::corrupt) {
+        spdlog::warn("namespace {}: not settling inode {}: {}", ns.id, ino, s.error().message());
+        continue;
+      }
+      note_ranges();
+      return s.error();
+    }
+    const bool cancelled = req.cancel != nullptr && req.cancel->load();
+    if (stop && !req.stop_when_busy && !cancelled) {
+      seq = write_sequence();  // busy or not, carry on
+    } else if (stop) {         // cancelled, or another writer came, within the file
+      note_ranges();
+      r.sequence = seq;
+      return r;
+    }
+    if (r.chunks != chunks_before) ++r.files;
   }
   note_ranges();
+  r.sequence = seq;
   r.complete = true;
   // A writer's ctime may lag the pass's clock a little: a second of overlap.
   if (req.now.sec > 1) ns.settled_before = Timespec{req.now.sec - 1, req.now.nsec};
   return r;
 }
 
+bool RocksStore::shares_files(NsState& ns) {
+  rocksdb::ColumnFamilyMetaData md;
+  db_->GetColumnFamilyMetaData(ns.cf, &md);
+  for (const auto& level : md.levels) {
+    for (const auto& f : level.files) {
+      struct stat st {};
+      if (::stat((f.directory + "/" + f.relative_filename).c_str(), &st) == 0 && st.st_nlink > 1)
+        return true;
+    }
+  }
+  return false;
+}
+
 Status RocksStore::settle_file(NsState& ns, const rocksdb::Snapshot* snap, Ino ino,
+                               const SettleRequest& req, uint64_t& seq, bool& stop,
                                SettleResult& r) {
   auto rec = read_inode(ns, snap, ino);
   if (!rec) return rec.status();
@@ -102,13 +144,10 @@ Status RocksStore::settle_file(NsState& ns, const rocksdb::Snapshot* snap, Ino i
   if (!rec->chunked) {
     if (rec->data.empty()) return Status::ok();
     auto v = settle_chunk(rec->data, ino, 0, chunk_size_);
-    if (!v) {
-      spdlog::warn("namespace {}: not settling inode {}: {}", ns.id, ino, v.error().message());
-      return Status::ok();
-    }
+    if (!v) return v.status();
     if (!v->has_value()) return Status::ok();
     values.push_back({0, rec->data, std::move(**v)});
-    return write_settled(ns, ino, true, values, r);
+    return write_settled(ns, ino, true, values, seq, stop, r);
   }
   rocksdb::ReadOptions ro;
   ro.snapshot = snap;
@@ -124,25 +163,31 @@ Status RocksStore::settle_file(NsState& ns, const rocksdb::Snapshot* snap, Ino i
     const uint64_t idx = keys::get_u64be(key.data() + 9);
     const std::string_view value = it->value().ToStringView();
     auto v = settle_chunk(value, ino, idx, chunk_size_);
-    if (!v) {
-      spdlog::warn("namespace {}: not settling inode {}: {}", ns.id, ino, v.error().message());
-      return Status::ok();
-    }
+    if (!v) return v.status();
     if (!v->has_value()) continue;
     values.push_back({idx, std::string(value), std::move(**v)});
     if (values.size() == kChunksPerWrite) {
-      if (auto s = write_settled(ns, ino, false, values, r); !s) return s;
+      if (auto s = write_settled(ns, ino, false, values, seq, stop, r); !s) return s;
       values.clear();
+      // A large file: look again between its batches.
+      if (stop || (req.cancel != nullptr && req.cancel->load()) ||
+          (req.stop_when_busy && write_sequence() != seq)) {
+        stop = true;
+        return Status::ok();
+      }
     }
   }
   if (!it->status().ok()) return map_error(it->status(), "reading chunks to settle");
   if (values.empty()) return Status::ok();
-  return write_settled(ns, ino, false, values, r);
+  return write_settled(ns, ino, false, values, seq, stop, r);
 }
 
 Status RocksStore::write_settled(NsState& ns, Ino ino, bool inline_data,
-                                 std::vector<SettledValue>& values, SettleResult& r) {
-  return mutate(ns.id, [&](Txn& t, NsState&) -> Status {
+                                 std::vector<SettledValue>& values, uint64_t& seq, bool& stop,
+                                 SettleResult& r) {
+  return mutate(ns.id, [&](Txn& t, NsState& cur_ns) -> Status {
+    // Swapped out since the pass began: a snapshot takes no writes.
+    if (cur_ns.retired) return Error(Errc::not_found, "swapped out meanwhile");
     auto got = t.inode(ino);
     if (!got) return got.status();
     InodeRecord& rec = **got;
@@ -164,7 +209,10 @@ Status RocksStore::write_settled(NsState& ns, Ino ino, bool inline_data,
         // A value written since the pass read it stays (and is not counted).
         auto cur = t.get(keys::chunk(ino, v.idx));
         if (!cur) return cur.status();
-        if (!cur->has_value() || **cur != v.old_value || v.idx >= map->size()) continue;
+        if (!cur->has_value() || **cur != v.old_value || v.idx >= map->size() ||
+            (*map)[v.idx] != v.old_value.size()) {
+          continue;
+        }
         t.batch().Put(t.cf(), keys::chunk(ino, v.idx), v.new_value);
         t.deltas.del_kv(kChunkKey, v.old_value.size());
         t.deltas.put_kv(kChunkKey, v.new_value.size());
@@ -181,7 +229,16 @@ Status RocksStore::write_settled(NsState& ns, Ino ino, bool inline_data,
     t.deltas.stored += static_cast<int64_t>(after) - static_cast<int64_t>(before);
     t.data_bytes = after;  // the space check: old values stay until a compaction
     t.mark(ino);           // attributes unchanged but `stored` (no ctime: same content)
+    const uint64_t before_write = write_sequence();
     if (auto s = t.write("settling file data"); !s) return s;
+    // Each record of the batch takes one sequence number: any more means
+    // another writer came (the store is not idle any more).
+    const uint64_t after_write = write_sequence();
+    if (after_write == before_write + t.batch().Count() && before_write == seq) {
+      seq = after_write;
+    } else {
+      stop = true;
+    }
     r.chunks += count;
     r.bytes_before += before;
     r.bytes_after += after;

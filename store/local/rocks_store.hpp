@@ -264,9 +264,14 @@ class RocksStore final : public Store {
     uint64_t idx = 0;  // chunk index (0 for inline data)
     std::string old_value, new_value;
   };
-  Status settle_file(NsState& ns, const rocksdb::Snapshot* snap, Ino ino, SettleResult& r);
+  // Settles one file; `seq` follows the pass's own writes, `stop` is set when
+  // another writer came or the request was cancelled.
+  Status settle_file(NsState& ns, const rocksdb::Snapshot* snap, Ino ino, const SettleRequest& req,
+                     uint64_t& seq, bool& stop, SettleResult& r);
+  // True when some SST file of the family has another hard link (a snapshot).
+  bool shares_files(NsState& ns);
   Status write_settled(NsState& ns, Ino ino, bool inline_data, std::vector<SettledValue>& values,
-                       SettleResult& r);
+                       uint64_t& seq, bool& stop, SettleResult& r);
 
   // rocks_accounting.cpp
   Result<NsStats> read_counters(NsState& ns);

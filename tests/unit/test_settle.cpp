@@ -216,6 +216,38 @@ TEST_P(SettleTest, ANewStoreLooksAtEveryFileAgain) {
   expect_clean();
 }
 
+TEST_P(SettleTest, AWriteSinceTheIdleSequenceStopsThePass) {
+  fill();
+  const uint64_t idle = store_->write_sequence();
+  make(kRootIno, "late");  // a build came
+  SettleRequest req;
+  req.from_sequence = idle;
+  auto r = store_->settle(ns_, req);
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->complete);
+  EXPECT_EQ(r->files, 0u);
+  // From the current sequence it runs, and ends where its own writes left it.
+  req.from_sequence = store_->write_sequence();
+  r = store_->settle(ns_, req);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->complete);
+  EXPECT_EQ(r->files, 4u);
+  EXPECT_EQ(r->sequence, store_->write_sequence());
+}
+
+TEST_P(SettleTest, AFamilySharingItsFilesWithASnapshotIsLeftAlone) {
+  auto files = fill();
+  ASSERT_TRUE(store_->flush_memtables());  // SST files, which the snapshot links
+  ASSERT_TRUE(store_->create_snapshot("s1", "go1.19"));
+  SettleResult r = settle();
+  EXPECT_TRUE(r.complete);
+  EXPECT_EQ(r.files, 0u);  // new files would not free the shared ones
+  ASSERT_TRUE(store_->delete_snapshot("s1"));
+  EXPECT_EQ(settle().files, 4u);
+  for (const auto& [ino, data] : files) EXPECT_EQ(read_all(ino), data) << ino;
+  expect_clean();
+}
+
 TEST_P(SettleTest, CancelStopsBeforeTheNextFile) {
   fill();
   std::atomic<bool> cancel{true};
