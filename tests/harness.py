@@ -205,6 +205,13 @@ class Daemon:
                     + self.diagnostics()
                 )
             time.sleep(0.01)
+        # The control socket comes up just after the mount (fusefs/daemon/daemon.cpp):
+        # tests that call gocachectl at once must not race it.
+        sock_deadline = time.monotonic() + 5
+        while not (self.store / "control.sock").exists() and time.monotonic() < sock_deadline:
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.01)
         return self
 
     def _fusermount_u(self, tries: int = 10) -> bool:
