@@ -26,7 +26,9 @@ MiB = 1 << 20
 
 @pytest.mark.watchdog(600)
 def test_background_compaction_reclaims_deleted_space(gocachefs):
-    d = gocachefs("c", extra_args=("--space-interval", "1"))
+    # No settling: its own ranged compaction would reclaim the space first
+    # (test_an_idle_store_settles_its_data_with_lz4hc covers that path).
+    d = gocachefs("c", extra_args=("--space-interval", "1", "--settle-after", "off"))
     root = d.mnt / "bulk"
     os.mkdir(root)
     files = {}
@@ -247,7 +249,7 @@ def test_go_trim_and_go_clean_still_work(gocachefs, tmp_path):
 
 @pytest.mark.watchdog(600)
 def test_sigkill_during_compaction_loses_nothing(gocachefs):
-    d = gocachefs("k", extra_args=("--space-interval", "0.5"))
+    d = gocachefs("k", extra_args=("--space-interval", "0.5", "--settle-after", "off"))
     root = d.mnt / "bulk"
     os.mkdir(root)
     files = {}
