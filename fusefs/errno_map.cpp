@@ -42,6 +42,10 @@ int to_errno(Errc code) {
       return EPERM;
     case Errc::cross_device:
       return EXDEV;
+    case Errc::no_attr:
+      return ENODATA;
+    case Errc::attr_too_big:
+      return E2BIG;
   }
   return EIO;
 }

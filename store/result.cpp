@@ -39,6 +39,10 @@ const char* errc_name(Errc e) {
       return "permission";
     case Errc::cross_device:
       return "cross_device";
+    case Errc::no_attr:
+      return "no_attr";
+    case Errc::attr_too_big:
+      return "attr_too_big";
   }
   return "unknown";
 }

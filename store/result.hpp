@@ -30,6 +30,8 @@ enum class Errc {
   not_supported,  // operation not implemented by design
   permission,     // refused by policy (e.g. files at a multi-namespace root)
   cross_device,   // a rename between namespaces (separate trees, like filesystems)
+  no_attr,        // no such extended attribute
+  attr_too_big,   // an extended attribute's name or value is over the limit
 };
 
 const char* errc_name(Errc e);

@@ -42,6 +42,13 @@ struct NewFile {
 // Longest name of a directory entry.
 constexpr size_t kMaxNameLen = 255;
 
+// Extended attributes (ext4's limits: a name of up to 255 bytes, a value of
+// up to one 4 KiB block), and at most 64 KiB of names and values per inode.
+constexpr size_t kMaxXattrNameLen = 255;
+constexpr size_t kMaxXattrValueLen = 4096;
+constexpr size_t kMaxXattrBytesPerInode = 64 * 1024;
+enum class XattrMode { any, create, replace };  // XATTR_CREATE, XATTR_REPLACE
+
 // Namespace names: 1-64 printable ASCII characters, no '/', not "." or "..".
 bool valid_namespace_name(std::string_view name);
 
@@ -102,6 +109,20 @@ class Store {
   // order, until it returns false. "." and ".." are not included.
   virtual Status readdir(NsId ns, Ino dir, uint64_t from_cookie,
                          const std::function<bool(const DirEntry&)>& emit) = 0;
+
+  // ---- extended attributes -------------------------------------------------
+  // Names are stored as given (the caller checks namespaces such as user.*).
+  // The value of `name` (no_attr if the inode has no such attribute).
+  virtual Result<std::string> getxattr(NsId ns, Ino ino, std::string_view name) = 0;
+  // Every attribute name of the inode, in byte order.
+  virtual Result<std::vector<std::string>> listxattr(NsId ns, Ino ino) = 0;
+  // Sets `name` in one batch with the inode's ctime: exists (create mode)
+  // or no_attr (replace mode) when the name is / is not there;
+  // attr_too_big over the name or value limit; no_space past the inode's
+  // 64 KiB of attributes.
+  virtual Status setxattr(NsId ns, Ino ino, std::string_view name, std::string_view value,
+                          XattrMode mode, Timespec now) = 0;
+  virtual Status removexattr(NsId ns, Ino ino, std::string_view name, Timespec now) = 0;
 
   // ---- data -------------------------------------------------------------
   // Reads committed data of a regular file: up to out.size() bytes at `off`;

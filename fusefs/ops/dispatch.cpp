@@ -113,15 +113,15 @@ Replied reply(fuse_req_t req, Result<ReadOut>& r) noexcept {
 Replied reply(fuse_req_t req, Result<XattrOut>& r) noexcept {
   if (!r) return reply_error(req, r.error());
   if (r->asked == 0) {
-    fuse_reply_xattr(req, r->names.size());
+    fuse_reply_xattr(req, r->bytes.size());
     return {0, 0};
   }
-  if (r->names.size() > r->asked) {
+  if (r->bytes.size() > r->asked) {
     fuse_reply_err(req, ERANGE);
     return {ERANGE, 0};
   }
-  fuse_reply_buf(req, r->names.data(), r->names.size());
-  return {0, r->names.size()};
+  fuse_reply_buf(req, r->bytes.data(), r->bytes.size());
+  return {0, r->bytes.size()};
 }
 
 Replied reply(fuse_req_t req, Result<size_t>& r) noexcept {

@@ -71,10 +71,11 @@ size_t bucket_of(uint64_t ns) {
 }
 
 constexpr std::array<const char*, kOpCount> kOpNames = {
-    "lookup",  "forget",      "forget_multi", "getattr", "setattr",   "readlink", "mknod",
-    "mkdir",   "symlink",     "unlink",       "rmdir",   "rename",    "link",     "create",
-    "open",    "read",        "write",        "flush",   "release",   "fsync",    "opendir",
-    "readdir", "readdirplus", "releasedir",   "statfs",  "fallocate", "listxattr"};
+    "lookup",  "forget",    "forget_multi", "getattr",  "setattr",     "readlink",
+    "mknod",   "mkdir",     "symlink",      "unlink",   "rmdir",       "rename",
+    "link",    "create",    "open",         "read",     "write",       "flush",
+    "release", "fsync",     "opendir",      "readdir",  "readdirplus", "releasedir",
+    "statfs",  "fallocate", "listxattr",    "getxattr", "setxattr",    "removexattr"};
 
 }  // namespace
 

@@ -45,6 +45,9 @@ enum class Op : uint8_t {
   statfs,
   fallocate,
   listxattr,
+  getxattr,
+  setxattr,
+  removexattr,
   count_
 };
 constexpr size_t kOpCount = static_cast<size_t>(Op::count_);

@@ -51,7 +51,11 @@ Status release(const Request& rq, fuse_ino_t ino, fuse_file_info* fi);
 Status fsync(const Request& rq, fuse_ino_t ino, int datasync, fuse_file_info* fi);
 Status fallocate(const Request& rq, fuse_ino_t ino, int mode, off_t off, off_t length,
                  fuse_file_info* fi);
+Result<XattrOut> getxattr(const Request& rq, fuse_ino_t ino, const char* name, size_t size);
 Result<XattrOut> listxattr(const Request& rq, fuse_ino_t ino, size_t size);
+Status setxattr(const Request& rq, fuse_ino_t ino, const char* name, const char* value, size_t size,
+                int flags);
+Status removexattr(const Request& rq, fuse_ino_t ino, const char* name);
 Result<OpenOut> opendir(const Request& rq, fuse_ino_t ino, fuse_file_info* fi);
 Result<DirOut> readdir(const Request& rq, fuse_ino_t ino, size_t size, off_t off,
                        fuse_file_info* fi);

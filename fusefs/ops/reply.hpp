@@ -118,10 +118,11 @@ struct StatfsOut {
   struct statvfs st;
 };
 
-// listxattr: the names, NUL-terminated each, and the size the caller's
-// buffer has (0: it asks for the size only).
+// getxattr: the value; listxattr: the names, NUL-terminated each. With the
+// size the caller's buffer has (0: it asks for the size only; too small:
+// ERANGE).
 struct XattrOut {
-  std::string names;
+  std::string bytes;
   size_t asked = 0;
 };
 

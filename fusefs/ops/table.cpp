@@ -69,11 +69,10 @@ const fuse_lowlevel_ops& Filesystem::operations() {
     o.releasedir = Dispatch<Op::releasedir, ops::releasedir>::call;
     o.statfs = Dispatch<Op::statfs, ops::statfs>::call;
     o.fallocate = Dispatch<Op::fallocate, ops::fallocate>::call;
-    // listxattr only: no attributes are stored, so the list is empty. getxattr
-    // stays unanswered (ENOSYS, EOPNOTSUPP to callers from then on): answering
-    // it would cost a round trip on every write, which asks for
-    // security.capability.
+    o.getxattr = Dispatch<Op::getxattr, ops::getxattr>::call;
+    o.setxattr = Dispatch<Op::setxattr, ops::setxattr>::call;
     o.listxattr = Dispatch<Op::listxattr, ops::listxattr>::call;
+    o.removexattr = Dispatch<Op::removexattr, ops::removexattr>::call;
     // No poll: libfuse answers ENOSYS and the kernel stops asking.
     // No lock methods: flock and fcntl locks are handled by the kernel.
     return o;

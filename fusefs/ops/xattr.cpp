@@ -1,12 +1,73 @@
-// Extended attributes: none are stored, so every inode's list is empty
-// (cp -a, rsync -X and tar --xattrs list first and copy nothing). getxattr
-// and setxattr are not in the operations table: see table.cpp.
+// Extended attributes, stored with the inode (Store::setxattr). The kernel
+// has already checked the caller's right (user.* on regular files and
+// directories with write permission, trusted.* for CAP_SYS_ADMIN) and the
+// 255-byte name and 64 KiB value limits of the VFS; the store applies
+// ext4's 4 KiB value limit. A namespace's root in multi-namespace mode has
+// attributes like any directory; the mount's own root (the namespace list)
+// has none and takes none.
+//
+// POSIX ACLs (system.posix_acl_*) are not supported, as on a filesystem
+// mounted noacl: without FUSE_POSIX_ACL the kernel hands them over as plain
+// attributes and enforces nothing, so storing them would claim a protection
+// that does not exist. cp -a and tar then keep the mode bits alone.
+#include <sys/xattr.h>
+
+#include <string_view>
+
 #include "fusefs/ops/ops.hpp"
 
 namespace gcfs::fusefs::ops {
 
-Result<XattrOut> listxattr(const Request&, fuse_ino_t, size_t size) {
-  return XattrOut{std::string(), size};
+namespace {
+
+bool is_system(const char* name) { return std::string_view(name).starts_with("system."); }
+
+}  // namespace
+
+Result<XattrOut> getxattr(const Request& rq, fuse_ino_t ino, const char* name, size_t size) {
+  Filesystem& fs = rq.fs;
+  if (is_system(name)) return Error(Errc::not_supported, "");
+  if (fs.inos().is_virtual_root(ino)) return Error(Errc::no_attr, "");
+  NodeId id = fs.inos().from_fuse(ino);
+  GCFS_TRY_ASSIGN(std::string value, fs.store().getxattr(id.ns, id.ino, name));
+  return XattrOut{std::move(value), size};
+}
+
+Result<XattrOut> listxattr(const Request& rq, fuse_ino_t ino, size_t size) {
+  Filesystem& fs = rq.fs;
+  if (fs.inos().is_virtual_root(ino)) return XattrOut{std::string(), size};
+  NodeId id = fs.inos().from_fuse(ino);
+  GCFS_TRY_ASSIGN(std::vector<std::string> names, fs.store().listxattr(id.ns, id.ino));
+  std::string out;
+  for (const std::string& n : names) {
+    out += n;
+    out.push_back('\0');
+  }
+  return XattrOut{std::move(out), size};
+}
+
+Status setxattr(const Request& rq, fuse_ino_t ino, const char* name, const char* value, size_t size,
+                int flags) {
+  Filesystem& fs = rq.fs;
+  if (is_system(name)) return Error(Errc::not_supported, "");
+  if (fs.inos().is_virtual_root(ino)) return Error(Errc::permission, "");
+  if ((flags & ~(XATTR_CREATE | XATTR_REPLACE)) != 0 || flags == (XATTR_CREATE | XATTR_REPLACE)) {
+    return Error(Errc::invalid, "");
+  }
+  const XattrMode mode = (flags & XATTR_CREATE) != 0    ? XattrMode::create
+                         : (flags & XATTR_REPLACE) != 0 ? XattrMode::replace
+                                                        : XattrMode::any;
+  NodeId id = fs.inos().from_fuse(ino);
+  return fs.store().setxattr(id.ns, id.ino, name, std::string_view(value, size), mode,
+                             now_timespec());
+}
+
+Status removexattr(const Request& rq, fuse_ino_t ino, const char* name) {
+  Filesystem& fs = rq.fs;
+  if (is_system(name)) return Error(Errc::not_supported, "");
+  if (fs.inos().is_virtual_root(ino)) return Error(Errc::no_attr, "");
+  NodeId id = fs.inos().from_fuse(ino);
+  return fs.store().removexattr(id.ns, id.ino, name, now_timespec());
 }
 
 }  // namespace gcfs::fusefs::ops

@@ -58,6 +58,15 @@ Status RecordChecker::feed(std::string_view key, std::string_view value) {
     case 'L':  // LRU index: last use (u64 BE) + ino -> parent + name (rocks_lru.cpp)
       if (key.size() != 17 || value.size() < 9) return hostile("malformed use index record");
       return Status::ok();
+    case keys::kXattrTag: {
+      auto x = keys::parse_xattr_key(key);
+      if (!x || x->ino == 0 || x->ino > kMaxIno || x->name.size() > kMaxXattrNameLen ||
+          value.size() > kMaxXattrValueLen) {
+        return hostile("malformed extended attribute record");
+      }
+      max_ino_ = std::max(max_ino_, x->ino);
+      return Status::ok();
+    }
     case 'U':  // last use of an inode
       if (key.size() != 9 || value.size() != 8) return hostile("malformed use record");
       return Status::ok();

@@ -89,6 +89,7 @@ Result<RoundResult> CheckRules::run() {
     it.ino = kRootIno;
     if (auto s = replace_root(it); !s) return s;
   }
+  xattrs();
   counters();
   inode_counter();
   return std::move(out_);
@@ -171,6 +172,23 @@ void CheckRules::del_data(const Item& it) {
 void CheckRules::del_index(const Item& it) {
   if (it.use) del(keys::use(it.ino));
   for (const UseFact& l : it.lrus) del(keys::lru(l.time_ns, it.ino));
+}
+
+// An attribute belongs to a readable inode whose record says it has some;
+// any other is unreachable (getxattr reads the flag first) and goes.
+void CheckRules::xattrs() {
+  for (const XattrFact& x : f_.xattrs) {
+    auto rec = std::lower_bound(f_.inodes.begin(), f_.inodes.end(), x.ino,
+                                [](const InodeFact& a, Ino ino) { return a.ino < ino; });
+    const bool has = rec != f_.inodes.end() && rec->ino == x.ino;
+    if (has && rec->xattrs) continue;
+    add("attribute", x.ino, "",
+        has ? std::string("extended attribute of an inode without the attributes flag")
+            : fmt::format("extended attribute of {} inode {}",
+                          f_.bad_inodes.count(x.ino) != 0 ? "unreadable" : "missing", x.ino),
+        "deleted");
+    del(x.key);
+  }
 }
 
 void CheckRules::counters() {

@@ -80,6 +80,7 @@ class CheckRules {
   // check_rules.cpp
   Status inode(Item& it);
   Status missing(Item& it);
+  void xattrs();
   void counters();
   void inode_counter();
   // check_files.cpp

@@ -72,6 +72,8 @@ class Scanner {
         return counter(key, value);
       case keys::kUseTag:
         return use(key, value);
+      case keys::kXattrTag:
+        return xattr(key, value);
       default:
         if (key == keys::kNextIno && value.size() == 8) {
           f_.next_ino = keys::get_u64be(value.data());
@@ -145,6 +147,7 @@ class Scanner {
     fact.used_ns = std::max(ns_of(rec->atime), ns_of(rec->mtime));
     fact.data_len = static_cast<uint32_t>(rec->data.size());
     fact.chunked = rec->chunked;
+    fact.xattrs = rec->xattrs;
     f_.inodes.push_back(fact);
     if (rec->is_dir()) {
       ++f_.recount.dirs;
@@ -213,6 +216,15 @@ class Scanner {
     auto ino = keys::parse_ino_key(key, keys::kUseTag);
     if (!ino || value.size() != 8) return garbled(key, "lru", "malformed use record");
     f_.uses.push_back({*ino, static_cast<int64_t>(keys::get_u64be(value.data()))});
+  }
+
+  void xattr(std::string_view key, std::string_view value) {
+    auto x = keys::parse_xattr_key(key);
+    if (!x || x->ino == 0 || x->ino > kMaxIno || x->name.size() > kMaxXattrNameLen ||
+        value.size() > kMaxXattrValueLen) {
+      return garbled(key, "attribute", "malformed extended attribute record");
+    }
+    f_.xattrs.push_back({x->ino, std::string(key)});
   }
 
   const ScanOptions& o_;

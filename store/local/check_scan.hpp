@@ -29,6 +29,7 @@ struct InodeFact {
   int64_t used_ns = 0;  // max(atime, mtime): re-indexing time for the LRU
   uint32_t data_len = 0;
   bool chunked = false;
+  bool xattrs = false;  // the record says it has `X` records
 };
 
 struct RefFact {  // one `D` record
@@ -48,6 +49,11 @@ struct MapFact {
   std::vector<uint32_t> sizes;  // stored size of each chunk; 0 = hole
 };
 
+struct XattrFact {  // one `X` record
+  Ino ino = 0;
+  std::string key;
+};
+
 struct UseFact {  // a `U` record, or the (time, ino) of an `L` key
   Ino ino = 0;
   int64_t time_ns = 0;
@@ -63,6 +69,7 @@ struct ScanFacts {
   std::vector<Ino> orphans;               // by ino
   std::vector<UseFact> uses;              // `U`, by ino
   std::vector<UseFact> lrus;              // `L`, sorted by (ino, time) at the end
+  std::vector<XattrFact> xattrs;          // `X`, by ino
   std::optional<uint64_t> next_ino;       // the `N` record
   NsStats counters;                       // the `S` records
   std::vector<std::string> garbled_counters;

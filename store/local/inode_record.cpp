@@ -1,11 +1,11 @@
 // Inode record layout (all numbers big-endian):
-//   version u8 (1), flags u8 (bit 0: chunked), mode u32, nlink u32, uid u32,
-//   gid u32, size u64, stored u64, {sec i64, nsec u32} x 3 (atime, mtime,
-//   ctime), parent u64, [rdev u64 if flags bit 1], data_len u32, data,
-//   check u32 (low 32 bits of the XXH3-64 of everything before it).
+//   version u8 (1), flags u8 (bit 0: chunked, bit 2: has `X` records), mode u32, nlink u32, uid
+//   u32, gid u32, size u64, stored u64, {sec i64, nsec u32} x 3 (atime, mtime, ctime), parent u64,
+//   [rdev u64 if flags bit 1], data_len u32, data, check u32 (low 32 bits of the XXH3-64 of
+//   everything before it).
 // rdev is written only when nonzero (a device), so every other record is
 // byte for byte what the format was before devices; a record without the
-// flag decodes as rdev 0.
+// flag decodes as rdev 0. The same holds for the xattrs flag (bit 2).
 // The check makes a garbled record fail loudly instead of yielding odd attrs.
 #include "store/local/inode_record.hpp"
 
@@ -22,6 +22,7 @@ namespace {
 constexpr uint8_t kVersion = 1;
 constexpr uint8_t kFlagChunked = 1;
 constexpr uint8_t kFlagRdev = 2;
+constexpr uint8_t kFlagXattrs = 4;
 constexpr size_t kFixed = 1 + 1 + 4 * 4 + 8 * 2 + 12 * 3 + 8 + 4;  // up to the data, no rdev
 constexpr size_t kRdev = 8;
 constexpr size_t kCheck = 4;
@@ -68,8 +69,9 @@ std::string serialize_inode(const InodeRecord& rec) {
   std::string out;
   out.reserve(kFixed + kRdev + rec.data.size() + kCheck);
   out.push_back(static_cast<char>(kVersion));
-  out.push_back(
-      static_cast<char>((rec.chunked ? kFlagChunked : 0) | (rec.rdev != 0 ? kFlagRdev : 0)));
+  out.push_back(static_cast<char>((rec.chunked ? kFlagChunked : 0) |
+                                  (rec.rdev != 0 ? kFlagRdev : 0) |
+                                  (rec.xattrs ? kFlagXattrs : 0)));
   keys::put_u32be(out, rec.mode);
   keys::put_u32be(out, rec.nlink);
   keys::put_u32be(out, rec.uid);
@@ -95,7 +97,7 @@ Result<InodeRecord> parse_inode(std::string_view v, Ino ino) {
   const char* p = v.data();
   if (static_cast<uint8_t>(p[0]) != kVersion) return bad("has an unknown version");
   const auto flags = static_cast<uint8_t>(p[1]);
-  if ((flags & ~(kFlagChunked | kFlagRdev)) != 0) return bad("has unknown flags");
+  if ((flags & ~(kFlagChunked | kFlagRdev | kFlagXattrs)) != 0) return bad("has unknown flags");
   const size_t fixed = kFixed + ((flags & kFlagRdev) != 0 ? kRdev : 0);
   if (v.size() < fixed + kCheck) return bad("truncated");
   const uint32_t data_len = keys::get_u32be(p + fixed - 4);
@@ -106,6 +108,7 @@ Result<InodeRecord> parse_inode(std::string_view v, Ino ino) {
 
   InodeRecord r;
   r.chunked = (flags & kFlagChunked) != 0;
+  r.xattrs = (flags & kFlagXattrs) != 0;
   r.mode = keys::get_u32be(p + 2);
   r.nlink = keys::get_u32be(p + 6);
   r.uid = keys::get_u32be(p + 10);

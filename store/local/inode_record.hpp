@@ -26,6 +26,9 @@ struct InodeRecord {
   uint64_t rdev = 0;
   // Regular files: data lives in `C` chunks with an `M` map (else inline).
   bool chunked = false;
+  // The inode has extended attributes (`X` records): without the flag a
+  // getxattr needs no second read and a purge no scan.
+  bool xattrs = false;
   // Inline data or symlink target, encoded as chunk 0; empty = none.
   std::string data;
 

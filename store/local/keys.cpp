@@ -80,6 +80,14 @@ std::string lru(int64_t time_ns, Ino ino) {
 
 std::string use(Ino ino) { return tagged(kUseTag, ino); }
 
+std::string xattr(Ino ino, std::string_view name) {
+  std::string k = tagged(kXattrTag, ino);
+  k.append(name);
+  return k;
+}
+
+std::string xattr_prefix(Ino ino) { return tagged(kXattrTag, ino); }
+
 std::string prefix_end(std::string_view prefix) {
   std::string k(prefix);
   while (!k.empty()) {
@@ -127,6 +135,11 @@ std::optional<ChunkKey> parse_chunk_key(std::string_view key) {
 std::optional<LruKey> parse_lru_key(std::string_view key) {
   if (key.size() != 17 || key[0] != kLruTag) return std::nullopt;
   return LruKey{static_cast<int64_t>(get_u64be(key.data() + 1)), get_u64be(key.data() + 9)};
+}
+
+std::optional<XattrKey> parse_xattr_key(std::string_view key) {
+  if (key.size() < 1 + 8 + 1 || key[0] != kXattrTag) return std::nullopt;
+  return XattrKey{get_u64be(key.data() + 1), key.substr(9)};
 }
 
 }  // namespace gcfs::keys

@@ -55,6 +55,9 @@ inline constexpr std::string_view kNextIno = "N";
 // use (u64 BE).
 inline constexpr char kLruTag = 'L';
 inline constexpr char kUseTag = 'U';
+// Extended attributes: `X` + ino (u64 BE) + name -> value. Only an inode
+// whose record has the xattrs flag has any (inode_record.hpp).
+inline constexpr char kXattrTag = 'X';
 
 std::string inode(Ino ino);
 std::string dentry(Ino parent, uint64_t cookie, std::string_view name);
@@ -67,6 +70,8 @@ std::string orphan(Ino ino);
 std::string counter(std::string_view name);
 std::string lru(int64_t time_ns, Ino ino);
 std::string use(Ino ino);
+std::string xattr(Ino ino, std::string_view name);
+std::string xattr_prefix(Ino ino);  // every attribute of `ino`
 
 // Smallest key greater than every key starting with `prefix`: the last byte
 // incremented, carrying over 0xff bytes (empty when there is none).
@@ -100,5 +105,10 @@ struct LruKey {
   Ino ino = 0;
 };
 std::optional<LruKey> parse_lru_key(std::string_view key);
+struct XattrKey {
+  Ino ino = 0;
+  std::string_view name;  // points into the parsed key
+};
+std::optional<XattrKey> parse_xattr_key(std::string_view key);
 
 }  // namespace gcfs::keys

@@ -99,6 +99,9 @@ class Txn {
   Result<InodeRecord*> dir(Ino ino);
   // Point read of another key in the namespace (nullopt when absent).
   Result<std::optional<std::string>> get(std::string_view key);
+  // Every record whose key starts with `prefix`, in key order.
+  Status scan(std::string_view prefix,
+              const std::function<void(std::string_view key, std::string_view value)>& fn);
   // The directory entry at `key`: nullopt when absent, corrupt if garbled;
   // dentry() makes absence not_found.
   Result<std::optional<keys::DentryValue>> find_dentry(std::string_view key);
@@ -151,6 +154,11 @@ class RocksStore final : public Store {
   Result<Attr> mknode(NsId ns, Ino parent, std::string_view name, uint32_t mode, Credentials owner,
                       Timespec now, std::string_view target, uint64_t rdev) override;
   Result<std::string> readlink(NsId ns, Ino ino) override;
+  Result<std::string> getxattr(NsId ns, Ino ino, std::string_view name) override;
+  Result<std::vector<std::string>> listxattr(NsId ns, Ino ino) override;
+  Status setxattr(NsId ns, Ino ino, std::string_view name, std::string_view value, XattrMode mode,
+                  Timespec now) override;
+  Status removexattr(NsId ns, Ino ino, std::string_view name, Timespec now) override;
   Result<Ino> unlink(NsId ns, Ino parent, std::string_view name, Timespec now) override;
   Status rmdir(NsId ns, Ino parent, std::string_view name, Timespec now) override;
   Result<std::optional<Ino>> rename(NsId ns, Ino parent, std::string_view name, Ino new_parent,

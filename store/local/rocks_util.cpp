@@ -165,6 +165,20 @@ Status Txn::erase(Ino ino) {
     auto raw = get(keys::inode(ino));
     if (!raw) return raw.status();
     it = cache_.emplace(ino, Entry{{}, Mark::clean, raw->has_value() ? (*raw)->size() : 0}).first;
+    // A damaged record cannot say whether it has attributes: look.
+    if (raw->has_value()) {
+      auto rec = parse_inode(**raw, ino);
+      it->second.rec.xattrs = !rec || rec->xattrs;
+    }
+  }
+  // An inode's extended attributes go with it (a purged orphan, a removed
+  // directory), in the same batch.
+  if (it->second.rec.xattrs) {
+    auto s = scan(keys::xattr_prefix(ino), [&](std::string_view k, std::string_view v) {
+      batch_.Delete(ns_.cf, k);
+      deltas.del_kv(k.size(), v.size());
+    });
+    if (!s) return s;
   }
   it->second.mark = Mark::erase;
   return Status::ok();
@@ -182,6 +196,20 @@ Result<std::optional<std::string>> Txn::get(std::string_view key) {
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return store_.map_error(s, "reading namespace state");
   return std::optional<std::string>(std::move(v));
+}
+
+Status Txn::scan(std::string_view prefix,
+                 const std::function<void(std::string_view, std::string_view)>& fn) {
+  const std::string end = keys::prefix_end(prefix);
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions ro;
+  if (!end.empty()) ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(store_.db_->NewIterator(ro, ns_.cf));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    fn(it->key().ToStringView(), it->value().ToStringView());
+  }
+  if (!it->status().ok()) return store_.map_error(it->status(), "scanning namespace state");
+  return Status::ok();
 }
 
 Status Txn::write(std::string_view what) {

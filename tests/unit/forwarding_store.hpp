@@ -34,6 +34,19 @@ class ForwardingStore : public Store {
     return s_.mknode(ns, parent, name, mode, owner, now, target, rdev);
   }
   Result<std::string> readlink(NsId ns, Ino ino) override { return s_.readlink(ns, ino); }
+  Result<std::string> getxattr(NsId ns, Ino ino, std::string_view name) override {
+    return s_.getxattr(ns, ino, name);
+  }
+  Result<std::vector<std::string>> listxattr(NsId ns, Ino ino) override {
+    return s_.listxattr(ns, ino);
+  }
+  Status setxattr(NsId ns, Ino ino, std::string_view name, std::string_view value, XattrMode mode,
+                  Timespec now) override {
+    return s_.setxattr(ns, ino, name, value, mode, now);
+  }
+  Status removexattr(NsId ns, Ino ino, std::string_view name, Timespec now) override {
+    return s_.removexattr(ns, ino, name, now);
+  }
   Result<Ino> unlink(NsId ns, Ino parent, std::string_view name, Timespec now) override {
     return s_.unlink(ns, parent, name, now);
   }

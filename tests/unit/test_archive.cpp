@@ -209,7 +209,15 @@ TEST_F(ArchiveTest, HostileRecordsRefused) {
     std::sort(r.begin(), r.end());
     return build(r);
   };
-  expect_refused(with([](Records& r) { r.emplace_back("X../../etc/passwd", "x"); }), "unknown key");
+  expect_refused(with([](Records& r) { r.emplace_back("Z../../etc/passwd", "x"); }), "unknown key");
+  // Extended attributes: a short key, a value over the limit.
+  expect_refused(with([](Records& r) { r.emplace_back("X../", "x"); }),
+                 "malformed extended attribute");
+  expect_refused(with([](Records& r) {
+                   r.emplace_back(keys::xattr(2, "user.x"),
+                                  std::string(kMaxXattrValueLen + 1, 'v'));
+                 }),
+                 "malformed extended attribute");
   expect_refused(with([](Records& r) {
                    r.emplace_back(keys::dentry(kRootIno, keys::dentry_cookie(".."), ".."),
                                   keys::dentry_value(1, S_IFDIR));

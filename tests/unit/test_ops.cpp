@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 
 #include <chrono>
 #include <cstdio>
@@ -280,8 +281,34 @@ TEST_F(OpsTest, FallocateZeroesAndGrowsThePendingContent) {
   // The attribute list is empty, and a short buffer is no error for it.
   auto names = fusefs::ops::listxattr(rq(), fino(f), 0);
   ASSERT_TRUE(names);
-  EXPECT_EQ(names->names, "");
+  EXPECT_EQ(names->bytes, "");
   EXPECT_EQ(names->asked, 0u);
+}
+
+TEST_F(OpsTest, ExtendedAttributesWithTheirFlags) {
+  const Ino f = make(kRootIno, "f");
+  using fusefs::ops::getxattr;
+  using fusefs::ops::listxattr;
+  using fusefs::ops::removexattr;
+  using fusefs::ops::setxattr;
+  ASSERT_TRUE(setxattr(rq(), fino(f), "user.a", "12", 2, XATTR_CREATE));
+  ASSERT_TRUE(setxattr(rq(), fino(f), "user.b", "", 0, 0));
+  EXPECT_EQ(setxattr(rq(), fino(f), "user.a", "3", 1, XATTR_CREATE).code(), Errc::exists);
+  EXPECT_EQ(setxattr(rq(), fino(f), "user.c", "3", 1, XATTR_REPLACE).code(), Errc::no_attr);
+  EXPECT_EQ(setxattr(rq(), fino(f), "user.c", "3", 1, XATTR_CREATE | XATTR_REPLACE).code(),
+            Errc::invalid);
+  auto v = getxattr(rq(), fino(f), "user.a", 64);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->bytes, "12");
+  EXPECT_EQ(v->asked, 64u);
+  EXPECT_EQ(getxattr(rq(), fino(f), "user.none", 64).code(), Errc::no_attr);
+  auto l = listxattr(rq(), fino(f), 64);
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->bytes, std::string("user.a\0user.b\0", 14));
+  ASSERT_TRUE(removexattr(rq(), fino(f), "user.a"));
+  EXPECT_EQ(removexattr(rq(), fino(f), "user.a").code(), Errc::no_attr);
+  EXPECT_EQ(listxattr(rq(), fino(f), 64)->bytes, std::string("user.b\0", 7));
+  expect_consistent();
 }
 
 }  // namespace
