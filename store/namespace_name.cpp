@@ -4,6 +4,12 @@
 
 namespace gcfs {
 
+bool valid_xattr_name(std::string_view name) {
+  if (name.empty() || name.size() > kMaxXattrNameLen) return false;
+  if (name.find('\0') != std::string_view::npos) return false;
+  return name.starts_with("user.") || name.starts_with("trusted.") || name.starts_with("security.");
+}
+
 bool valid_namespace_name(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
   if (name == "." || name == "..") return false;

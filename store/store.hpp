@@ -47,7 +47,14 @@ constexpr size_t kMaxNameLen = 255;
 constexpr size_t kMaxXattrNameLen = 255;
 constexpr size_t kMaxXattrValueLen = 4096;
 constexpr size_t kMaxXattrBytesPerInode = 64 * 1024;
-enum class XattrMode { any, create, replace };  // XATTR_CREATE, XATTR_REPLACE
+// XATTR_CREATE, XATTR_REPLACE; both: the one that applies (as ext4).
+struct XattrMode {
+  bool create = false;
+  bool replace = false;
+};
+// An attribute name the store keeps: 1-255 bytes, no NUL, in the user.,
+// trusted. or security. namespace (system.* would be POSIX ACLs: refused).
+bool valid_xattr_name(std::string_view name);
 
 // Namespace names: 1-64 printable ASCII characters, no '/', not "." or "..".
 bool valid_namespace_name(std::string_view name);

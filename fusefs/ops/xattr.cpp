@@ -38,8 +38,13 @@ Result<XattrOut> listxattr(const Request& rq, fuse_ino_t ino, size_t size) {
   if (fs.inos().is_virtual_root(ino)) return XattrOut{std::string(), size};
   NodeId id = fs.inos().from_fuse(ino);
   GCFS_TRY_ASSIGN(std::vector<std::string> names, fs.store().listxattr(id.ns, id.ino));
+  // ext4 lists trusted.* only to a caller with CAP_SYS_ADMIN; root stands
+  // for it here (with allow_other, other users must not see root's names,
+  // nor have cp -a fail on them).
+  const bool privileged = rq.creds().uid == 0;
   std::string out;
   for (const std::string& n : names) {
+    if (!privileged && n.starts_with("trusted.")) continue;
     out += n;
     out.push_back('\0');
   }
@@ -51,12 +56,9 @@ Status setxattr(const Request& rq, fuse_ino_t ino, const char* name, const char*
   Filesystem& fs = rq.fs;
   if (is_system(name)) return Error(Errc::not_supported, "");
   if (fs.inos().is_virtual_root(ino)) return Error(Errc::permission, "");
-  if ((flags & ~(XATTR_CREATE | XATTR_REPLACE)) != 0 || flags == (XATTR_CREATE | XATTR_REPLACE)) {
-    return Error(Errc::invalid, "");
-  }
-  const XattrMode mode = (flags & XATTR_CREATE) != 0    ? XattrMode::create
-                         : (flags & XATTR_REPLACE) != 0 ? XattrMode::replace
-                                                        : XattrMode::any;
+  if ((flags & ~(XATTR_CREATE | XATTR_REPLACE)) != 0) return Error(Errc::invalid, "");
+  const XattrMode mode{.create = (flags & XATTR_CREATE) != 0,
+                       .replace = (flags & XATTR_REPLACE) != 0};
   NodeId id = fs.inos().from_fuse(ino);
   return fs.store().setxattr(id.ns, id.ino, name, std::string_view(value, size), mode,
                              now_timespec());

@@ -60,11 +60,14 @@ Status RecordChecker::feed(std::string_view key, std::string_view value) {
       return Status::ok();
     case keys::kXattrTag: {
       auto x = keys::parse_xattr_key(key);
-      if (!x || x->ino == 0 || x->ino > kMaxIno || x->name.size() > kMaxXattrNameLen ||
+      if (!x || x->ino == 0 || x->ino > kMaxIno || !valid_xattr_name(x->name) ||
           value.size() > kMaxXattrValueLen) {
         return hostile("malformed extended attribute record");
       }
-      max_ino_ = std::max(max_ino_, x->ino);
+      // `I` keys sort before `X` keys: the inode has been seen, with its flag.
+      if (whole_ && !with_xattrs_.contains(x->ino)) {
+        return hostile("extended attribute of an inode without attributes");
+      }
       return Status::ok();
     }
     case 'U':  // last use of an inode
@@ -102,6 +105,7 @@ Status RecordChecker::check_inode(std::string_view key, std::string_view value) 
   }
   if (*ino == kRootIno) root_ = rec->is_dir();
   max_ino_ = std::max(max_ino_, *ino);
+  if (rec->xattrs) with_xattrs_.insert(*ino);
   if (rec->is_dir()) {
     ++counted_.dirs;
   } else if (rec->is_symlink()) {

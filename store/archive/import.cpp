@@ -125,7 +125,7 @@ Result<ArchiveSummary> check_delta(const std::string& path, uint32_t chunk_size)
     return Error(Errc::not_supported, fmt::format("archive has chunk size {}, this store {}",
                                                   r->header().chunk_size, chunk_size));
   }
-  RecordChecker checker(r->header(), chunk_size);
+  RecordChecker checker(r->header(), chunk_size, false);
   std::string raw;
   uint32_t records = 0;
   for (;;) {

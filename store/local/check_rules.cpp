@@ -82,6 +82,7 @@ Result<RoundResult> CheckRules::run() {
       if (is_dir(r.parent)) it.good.push_back(r);
     }
     if (auto s = inode(it); !s) return s;
+    if (it.removed) removed_.push_back(ino);  // ascending, as the loop goes
     if (it.edit && !it.removed) put(keys::inode(ino), serialize_inode(*it.edit));
   }
   if (!root_done_) {
@@ -181,7 +182,11 @@ void CheckRules::xattrs() {
     auto rec = std::lower_bound(f_.inodes.begin(), f_.inodes.end(), x.ino,
                                 [](const InodeFact& a, Ino ino) { return a.ino < ino; });
     const bool has = rec != f_.inodes.end() && rec->ino == x.ino;
-    if (has && rec->xattrs) continue;
+    if (has && rec->xattrs) {
+      // An inode this round removes takes its attributes along.
+      if (std::binary_search(removed_.begin(), removed_.end(), x.ino)) del(x.key);
+      continue;
+    }
     add("attribute", x.ino, "",
         has ? std::string("extended attribute of an inode without the attributes flag")
             : fmt::format("extended attribute of {} inode {}",

@@ -118,8 +118,9 @@ class CheckRules {
   const uint32_t chunk_size_;
   RoundResult out_;
   std::unordered_map<Ino, DirInfo> dirs_;
-  InodeFact root_fact_;     // stands in for a root that is not a readable directory
-  bool root_done_ = false;  // the root's inode number was checked
+  InodeFact root_fact_;       // stands in for a root that is not a readable directory
+  bool root_done_ = false;    // the root's inode number was checked
+  std::vector<Ino> removed_;  // inodes this round deletes, ascending
   std::unordered_map<Ino, std::vector<Named>> listings_;  // `D` records by parent, as looked up
   std::unordered_map<Ino, std::string> dir_paths_;
 };

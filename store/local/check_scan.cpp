@@ -220,7 +220,7 @@ class Scanner {
 
   void xattr(std::string_view key, std::string_view value) {
     auto x = keys::parse_xattr_key(key);
-    if (!x || x->ino == 0 || x->ino > kMaxIno || x->name.size() > kMaxXattrNameLen ||
+    if (!x || x->ino == 0 || x->ino > kMaxIno || !valid_xattr_name(x->name) ||
         value.size() > kMaxXattrValueLen) {
       return garbled(key, "attribute", "malformed extended attribute record");
     }

@@ -12,12 +12,22 @@ namespace gcfs {
 namespace {
 
 Status check_name(std::string_view name) {
-  if (name.empty()) return Error(Errc::invalid, "an empty attribute name");
   if (name.size() > kMaxXattrNameLen) {
     return Error(Errc::attr_too_big, "attribute name over 255 bytes");
   }
+  if (name.empty() || name.find('\0') != std::string_view::npos) {
+    return Error(Errc::invalid, "an empty attribute name or one with a NUL byte");
+  }
+  // Another namespace (system.*: POSIX ACLs) is not supported, as the
+  // kernel says of a prefix it does not know.
+  if (!valid_xattr_name(name)) return Error(Errc::not_supported, "");
   return Status::ok();
 }
+
+// What an attribute costs against the per-inode budget: its name with the
+// NUL that ends it in a list (so a full list still fits the kernel's 64 KiB
+// list buffer) and its value.
+size_t budget(size_t name_size, size_t value_size) { return name_size + 1 + value_size; }
 
 }  // namespace
 
@@ -81,14 +91,14 @@ Status RocksStore::setxattr(NsId id, Ino ino, std::string_view name, std::string
         if (k == key) {
           old = v.size();
         } else {
-          total += k.size() - 9 + v.size();
+          total += budget(k.size() - 9, v.size());
         }
       });
       if (!s) return s;
     }
-    if (mode == XattrMode::create && old) return Error(Errc::exists, "");
-    if (mode == XattrMode::replace && !old) return Error(Errc::no_attr, "");
-    if (total + name.size() + value.size() > kMaxXattrBytesPerInode) {
+    if (mode.create && old) return Error(Errc::exists, "");
+    if (mode.replace && !old) return Error(Errc::no_attr, "");
+    if (total + budget(name.size(), value.size()) > kMaxXattrBytesPerInode) {
       return Error(Errc::no_space, "");  // ENOSPC, as ext4 says when its block is full
     }
     if (old) t.deltas.del_kv(key.size(), *old);

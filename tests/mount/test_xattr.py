@@ -14,6 +14,7 @@ import errno
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import harness
@@ -125,9 +126,20 @@ def test_attributes_as_on_a_plain_directory(fs, plain):
 
 
 def test_kept_by_snapshot_export_import_and_copies(gocachefs, tmp_path):
-    d = gocachefs("x")
+    d = gocachefs("x", extra_args=("-o", "allow_other"))
     ns = d.mnt / "go1.23.5"
     ns.mkdir()
+    # trusted.* is listed to root only (ext4: CAP_SYS_ADMIN); user.* to anyone who may read.
+    (ns / "t").write_bytes(b"x")
+    os.chmod(ns / "t", 0o644)
+    os.setxattr(ns / "t", "trusted.secret", b"s")
+    os.setxattr(ns / "t", "user.open", b"o")
+    code = "import os; print(sorted(os.listxattr('t')))"  # from inside: tmp_path is 0700
+    out = subprocess.run([sys.executable, "-c", code], cwd=ns, preexec_fn=lambda: os.setuid(65534),
+                         capture_output=True, text=True, check=True, timeout=60).stdout
+    assert out.strip() == "['user.open']"
+    assert sorted(os.listxattr(ns / "t")) == ["trusted.secret", "user.open"]
+    os.unlink(ns / "t")
     (ns / "ab").mkdir()
     for i in range(50):
         p = ns / "ab" / f"{i:064x}-a"

@@ -219,6 +219,13 @@ TEST_F(ArchiveTest, HostileRecordsRefused) {
                  }),
                  "malformed extended attribute");
   expect_refused(with([](Records& r) {
+                   r.emplace_back(keys::xattr(kRootIno, std::string("user.a\0b", 8)), "v");
+                 }),
+                 "malformed extended attribute");
+  // The root's record has no attributes flag: its `X` record is refused.
+  expect_refused(with([](Records& r) { r.emplace_back(keys::xattr(kRootIno, "user.x"), "v"); }),
+                 "inode without attributes");
+  expect_refused(with([](Records& r) {
                    r.emplace_back(keys::dentry(kRootIno, keys::dentry_cookie(".."), ".."),
                                   keys::dentry_value(1, S_IFDIR));
                  }),

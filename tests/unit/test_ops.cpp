@@ -295,8 +295,12 @@ TEST_F(OpsTest, ExtendedAttributesWithTheirFlags) {
   ASSERT_TRUE(setxattr(rq(), fino(f), "user.b", "", 0, 0));
   EXPECT_EQ(setxattr(rq(), fino(f), "user.a", "3", 1, XATTR_CREATE).code(), Errc::exists);
   EXPECT_EQ(setxattr(rq(), fino(f), "user.c", "3", 1, XATTR_REPLACE).code(), Errc::no_attr);
+  // Both flags: whichever applies, as ext4 (EEXIST / ENODATA).
   EXPECT_EQ(setxattr(rq(), fino(f), "user.c", "3", 1, XATTR_CREATE | XATTR_REPLACE).code(),
-            Errc::invalid);
+            Errc::no_attr);
+  EXPECT_EQ(setxattr(rq(), fino(f), "user.a", "3", 1, XATTR_CREATE | XATTR_REPLACE).code(),
+            Errc::exists);
+  EXPECT_EQ(setxattr(rq(), fino(f), "user.a", "3", 1, 8).code(), Errc::invalid);
   auto v = getxattr(rq(), fino(f), "user.a", 64);
   ASSERT_TRUE(v);
   EXPECT_EQ(v->bytes, "12");

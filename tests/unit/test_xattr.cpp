@@ -17,8 +17,7 @@ using Names = std::vector<std::string>;
 
 class XattrTest : public SnapshotTest {
  protected:
-  Status set(NsId ns, Ino ino, std::string_view name, std::string_view value,
-             XattrMode mode = XattrMode::any) {
+  Status set(NsId ns, Ino ino, std::string_view name, std::string_view value, XattrMode mode = {}) {
     return store_->setxattr(ns, ino, name, value, mode, kT2);
   }
   std::string get(NsId ns, Ino ino, std::string_view name) {
@@ -68,14 +67,14 @@ TEST_F(XattrTest, SetGetListRemoveWithFlagsAndCtime) {
   EXPECT_EQ(list(ns_, f), Names{});
   EXPECT_EQ(store_->getxattr(ns_, f, "user.a").code(), Errc::no_attr);
   EXPECT_EQ(store_->removexattr(ns_, f, "user.a", kT2).code(), Errc::no_attr);
-  EXPECT_EQ(set(ns_, f, "user.a", "1", XattrMode::replace).code(), Errc::no_attr);
+  EXPECT_EQ(set(ns_, f, "user.a", "1", XattrMode{.replace = true}).code(), Errc::no_attr);
 
-  ASSERT_TRUE(set(ns_, f, "user.b", "two", XattrMode::create));
+  ASSERT_TRUE(set(ns_, f, "user.b", "two", XattrMode{.create = true}));
   EXPECT_EQ(store_->getattr(ns_, f)->ctime, kT2);
   ASSERT_TRUE(set(ns_, f, "user.a", std::string("\0bin\xff", 5)));
-  EXPECT_EQ(set(ns_, f, "user.b", "x", XattrMode::create).code(), Errc::exists);
+  EXPECT_EQ(set(ns_, f, "user.b", "x", XattrMode{.create = true}).code(), Errc::exists);
   EXPECT_EQ(get(ns_, f, "user.b"), "two");
-  ASSERT_TRUE(set(ns_, f, "user.b", "three", XattrMode::replace));
+  ASSERT_TRUE(set(ns_, f, "user.b", "three", XattrMode{.replace = true}));
   EXPECT_EQ(get(ns_, f, "user.b"), "three");
   EXPECT_EQ(get(ns_, f, "user.a"), std::string("\0bin\xff", 5));
   EXPECT_EQ(list(ns_, f), (Names{"user.a", "user.b"}));
@@ -99,22 +98,40 @@ TEST_F(XattrTest, LimitsAreExt4s) {
   EXPECT_EQ(set(ns_, f, "user." + std::string(251, 'n'), "v").code(), Errc::attr_too_big);
   EXPECT_EQ(store_->getxattr(ns_, f, std::string(256, 'n')).code(), Errc::attr_too_big);
   EXPECT_EQ(set(ns_, f, "", "v").code(), Errc::invalid);
+  EXPECT_EQ(set(ns_, f, std::string("user.a\0user.b", 13), "v").code(), Errc::invalid);
+  EXPECT_EQ(set(ns_, f, "system.posix_acl_access", "v").code(), Errc::not_supported);
+  EXPECT_EQ(set(ns_, f, "other.x", "v").code(), Errc::not_supported);
   EXPECT_TRUE(set(ns_, f, "user.block", std::string(kMaxXattrValueLen, 'v')));
   EXPECT_EQ(set(ns_, f, "user.over", std::string(kMaxXattrValueLen + 1, 'v')).code(),
             Errc::attr_too_big);
-  // 64 KiB of names and values per inode; replacing a value counts it once.
+  // 64 KiB of names (each with the NUL that ends it in a list) and values
+  // per inode, so a full list fits the kernel's list buffer; replacing a
+  // value counts it once.
   const Ino g = make(kRootIno, "g");
   size_t used = 0;
   int i = 0;
   for (;; ++i) {
     const std::string name = fmt::format("user.{:04}", i);
-    if (used + name.size() + kMaxXattrValueLen > kMaxXattrBytesPerInode) break;
+    if (used + name.size() + 1 + kMaxXattrValueLen > kMaxXattrBytesPerInode) break;
     ASSERT_TRUE(set(ns_, g, name, std::string(kMaxXattrValueLen, 'v')));
-    used += name.size() + kMaxXattrValueLen;
+    used += name.size() + 1 + kMaxXattrValueLen;
   }
   EXPECT_EQ(set(ns_, g, "user.last", std::string(kMaxXattrValueLen, 'v')).code(), Errc::no_space);
   EXPECT_TRUE(set(ns_, g, "user.0000", std::string(kMaxXattrValueLen, 'w')));
   EXPECT_EQ(list(ns_, g).size(), static_cast<size_t>(i));
+  const Ino h = make(kRootIno, "h");
+  size_t list_bytes = 0;
+  for (int j = 0;; ++j) {
+    const std::string name = fmt::format("user.{:0250}", j);  // 255 bytes
+    auto s = set(ns_, h, name, "");
+    if (!s) {
+      EXPECT_EQ(s.code(), Errc::no_space);
+      break;
+    }
+    list_bytes += name.size() + 1;
+  }
+  EXPECT_LE(list_bytes, size_t{65536});
+  EXPECT_GT(list_bytes, size_t{65536 - 256});
   expect_clean(ns_);
 }
 
@@ -195,7 +212,7 @@ TEST_F(XattrTest, KeptByReopenSnapshotSwapAndArchive) {
 }
 
 TEST_F(CheckTest, StrayAttributesAreFoundAndDeleted) {
-  ASSERT_TRUE(store_->setxattr(ns_, x_, "user.ok", "1", XattrMode::any, kT2));
+  ASSERT_TRUE(store_->setxattr(ns_, x_, "user.ok", "1", XattrMode{}, kT2));
   expect_clean();
   // An attribute of a missing inode, and one of an inode without the flag.
   put(keys::xattr(999, "user.lost"), "v");
@@ -206,6 +223,21 @@ TEST_F(CheckTest, StrayAttributesAreFoundAndDeleted) {
   repair_all();
   EXPECT_EQ(store_->getxattr(ns_, x_, "user.ok").value(), "1");
   EXPECT_EQ(store_->listxattr(ns_, y_).value(), Names{});
+}
+
+TEST_F(CheckTest, AFileRepairRemovesGoesWithItsAttributesInOneRound) {
+  ASSERT_TRUE(store_->setxattr(ns_, y_, "user.a", "1", XattrMode{}, kT2));
+  ASSERT_TRUE(store_->setxattr(ns_, y_, "user.b", "2", XattrMode{}, kT2));
+  std::string c = get(keys::chunk(y_, 2));
+  c.back() = static_cast<char>(c.back() ^ 0x40);
+  put(keys::chunk(y_, 2), c);
+  auto r = check();
+  ASSERT_EQ(r.problems.size(), 1u) << describe(r.problems);  // the data, nothing else
+  auto fixed = repair();
+  EXPECT_TRUE(fixed.remaining.empty()) << describe(fixed.remaining);
+  expect_clean();
+  EXPECT_FALSE(testing::get_raw(*store_, ns_, keys::xattr(y_, "user.a"))->has_value());
+  EXPECT_FALSE(testing::get_raw(*store_, ns_, keys::xattr(y_, "user.b"))->has_value());
 }
 
 TEST(XattrRecordTest, FlagRoundTripsAndOldRecordsHaveNone) {
