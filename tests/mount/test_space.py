@@ -162,15 +162,27 @@ def test_file_larger_than_the_limit_is_efbig(gocachefs):
 
 @pytest.mark.watchdog(900)
 def test_eviction_keeps_usage_under_the_limit_during_go_build(gocachefs, tmp_path):
-    # `go build std` writes ~100 MB of files that hold ~38 MB live after LZ4:
-    # 20 MiB of live bytes is well below what the build produces.
-    limit = 20 * MiB
-    # A short --protect-recent: with the default (10 minutes) nothing of one
-    # build is old enough to go and the limit is exceeded instead (docs/space.md).
-    d = gocachefs("g", extra_args=("--max-size", "20M", "--space-interval", "0.5",
-                                   "--protect-recent", "5s"))
+    # An older cache of 48 MiB (entries last used a day ago) under a 64 MiB limit; `go build
+    # std` adds ~38 MB live after LZ4, so eviction must make room while the build runs. With
+    # the default --protect-recent (10 minutes) it takes only the old entries, never what the
+    # running build wrote and may still read: a window shorter than a build can evict an
+    # output before the compile that imports it (seen with 5 s in a loaded CI run: "could
+    # not import internal/sysinfo (open .../b9/...-d: no such file or directory)").
+    limit = 64 * MiB
+    d = gocachefs("g", extra_args=("--max-size", "64M", "--space-interval", "0.5"))
     cache = d.mnt / "go1.19"
     os.mkdir(cache)
+    day_ago = time.time() - 86400
+    old = []
+    for i in range(48):
+        name = hashlib.sha256(f"old entry {i}".encode()).hexdigest()
+        sub = cache / name[:2]
+        sub.mkdir(exist_ok=True)
+        p = sub / f"{name}-d"
+        p.write_bytes(os.urandom(MiB))  # incompressible: 1 MiB live each
+        old.append(p)
+    for p in old:
+        os.utime(p, (day_ago, day_ago))  # the Go command's "used" mark, a day back
     env = go_env(cache, tmp_path / "home")
     r = subprocess.run(["go", "build", "std"], env=env, capture_output=True, text=True,
                        timeout=800)
@@ -182,10 +194,13 @@ def test_eviction_keeps_usage_under_the_limit_during_go_build(gocachefs, tmp_pat
     log = d.log.read_text(errors="replace")
     evicted = sum(int(m) for m in re.findall(r"evicted (\d+) files", log))
     assert evicted > 0, "the build never went over the limit?"
+    left = sum(p.exists() for p in old)
+    assert left < len(old), "eviction took none of the old entries"
+    assert left > 0, "eviction took every old entry: did it take what the build wrote too?"
     # A commit wakes the eviction thread, which runs after it: the peak
     # overshoots the limit by what was committed meanwhile. go build runs two
     # compiles at once here; on a loaded CI machine that was 1.3 MiB once
-    # (20.0 MiB peak usually), so allow 10% (without eviction: ~38 MiB).
+    # over 20 MiB, so allow 10% (without eviction: ~86 MiB).
     assert peak <= limit * 1.10, f"peak live {peak / MiB:.1f} MiB"
     assert lines[-1]["live"] <= limit
     # Stored bytes seen through the mount agree.
@@ -195,7 +210,7 @@ def test_eviction_keeps_usage_under_the_limit_during_go_build(gocachefs, tmp_pat
             stored += os.lstat(os.path.join(dp, fn)).st_blocks * 512
     assert stored <= limit
     harness.MEASUREMENTS.append(
-        f"eviction during go build std: limit 20 MiB, peak live {peak / MiB:.1f} MiB, "
+        f"eviction during go build std: limit 64 MiB, peak live {peak / MiB:.1f} MiB, "
         f"{evicted} files evicted, final live {lines[-1]['live'] / MiB:.1f} MiB")
     # A second build still succeeds on the bounded cache.
     r = subprocess.run(["go", "build", "std"], env=env, capture_output=True, text=True,
