@@ -46,6 +46,8 @@ int to_errno(Errc code) {
       return ENODATA;
     case Errc::attr_too_big:
       return E2BIG;
+    case Errc::too_many_links:
+      return EMLINK;
   }
   return EIO;
 }

@@ -28,11 +28,13 @@ Result<UnlinkIf> Filesystem::evict(NsId ns, Ino parent, const std::string& name,
   // or a control request's, never a FUSE request).
   if (tier_) tier_->evicting(ns, ino, name);
   bool purge_now = false;
+  std::vector<EntryName> others;  // the file's other names (hard links)
   {
     std::unique_lock fence(evict_fence_);
     // Used since the space worker last wrote uses to the index.
     if (uses_.pending(ns, ino)) return UnlinkIf::used;
-    auto r = store_.unlink_if_unused(ns, parent, name, ino, used_before_ns, now_timespec());
+    auto r =
+        store_.unlink_if_unused(ns, parent, name, ino, used_before_ns, now_timespec(), &others);
     if (!r || *r != UnlinkIf::unlinked) return r;
     // An inode the kernel holds (an entry it may open through, an open
     // file) keeps its data until forgotten or closed; one it does not know
@@ -41,6 +43,7 @@ Result<UnlinkIf> Filesystem::evict(NsId ns, Ino parent, const std::string& name,
   }
   if (purge_now) purge({ns, ino});
   invalidate_entry(ns, parent, name);
+  for (const EntryName& n : others) invalidate_entry(ns, n.parent, n.name);
   return UnlinkIf::unlinked;
 }
 

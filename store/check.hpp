@@ -14,8 +14,9 @@ namespace gcfs {
 // everything returns every problem it found.
 struct CheckProblem {
   // What is damaged: "entry", "inode", "directory", "data", "chunk",
-  // "chunk map", "orphan", "lru", "attribute", "counter" or "key" (a record
-  // that is not one of the schema's).
+  // "chunk map", "orphan", "lru", "attribute", "link" (the names of a
+  // hard-linked inode), "counter" or "key" (a record that is not one of the
+  // schema's).
   std::string kind;
   Ino ino = 0;         // the inode concerned; 0 when there is none
   std::string path;    // "/ab/x-d" when one can be derived, else ""

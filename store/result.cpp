@@ -43,6 +43,8 @@ const char* errc_name(Errc e) {
       return "no_attr";
     case Errc::attr_too_big:
       return "attr_too_big";
+    case Errc::too_many_links:
+      return "too_many_links";
   }
   return "unknown";
 }

@@ -14,24 +14,25 @@ namespace gcfs {
 // place that turns these into errno values.
 enum class Errc {
   ok = 0,
-  not_found,      // no such entry / inode / namespace
-  exists,         // name already taken
-  not_dir,        // a path component or target is not a directory
-  is_dir,         // a directory where a non-directory is required
-  not_empty,      // directory (or namespace) not empty
-  invalid,        // bad argument (e.g. an illegal namespace name)
-  name_too_long,  // a name longer than the store allows
-  no_space,       // the store's disk is full
-  too_big,        // a file larger than the store allows
-  corrupt,        // stored bytes fail verification: never serve them
-  io,             // backend I/O error
-  read_only,      // the store cannot be written safely right now
-  busy,           // the store is locked by another process
-  not_supported,  // operation not implemented by design
-  permission,     // refused by policy (e.g. files at a multi-namespace root)
-  cross_device,   // a rename between namespaces (separate trees, like filesystems)
-  no_attr,        // no such extended attribute
-  attr_too_big,   // an extended attribute's name or value is over the limit
+  not_found,       // no such entry / inode / namespace
+  exists,          // name already taken
+  not_dir,         // a path component or target is not a directory
+  is_dir,          // a directory where a non-directory is required
+  not_empty,       // directory (or namespace) not empty
+  invalid,         // bad argument (e.g. an illegal namespace name)
+  name_too_long,   // a name longer than the store allows
+  no_space,        // the store's disk is full
+  too_big,         // a file larger than the store allows
+  corrupt,         // stored bytes fail verification: never serve them
+  io,              // backend I/O error
+  read_only,       // the store cannot be written safely right now
+  busy,            // the store is locked by another process
+  not_supported,   // operation not implemented by design
+  permission,      // refused by policy (e.g. files at a multi-namespace root)
+  cross_device,    // a rename between namespaces (separate trees, like filesystems)
+  no_attr,         // no such extended attribute
+  attr_too_big,    // an extended attribute's name or value is over the limit
+  too_many_links,  // an inode already has the most names a link count allows
 };
 
 const char* errc_name(Errc e);

@@ -124,6 +124,13 @@ struct FileUse {
   bool from_mtime = false;
 };
 
+// A directory entry: its directory and its name.
+struct EntryName {
+  Ino parent = 0;
+  std::string name;
+  bool operator==(const EntryName&) const = default;
+};
+
 // What Store::unlink_if_unused did.
 enum class UnlinkIf {
   unlinked,  // the entry went; its inode is an orphan now

@@ -41,6 +41,8 @@ struct NewFile {
 
 // Longest name of a directory entry.
 constexpr size_t kMaxNameLen = 255;
+// Most names (hard links) one inode may have: ext4's limit.
+constexpr uint32_t kMaxLinks = 65000;
 
 // Extended attributes (ext4's limits: a name of up to 255 bytes, a value of
 // up to one 4 KiB block), and at most 64 KiB of names and values per inode.
@@ -94,15 +96,23 @@ class Store {
                               Credentials owner, Timespec now, std::string_view target = {},
                               uint64_t rdev = 0) = 0;
   virtual Result<std::string> readlink(NsId ns, Ino ino) = 0;
-  // Removes a non-directory entry (is_dir for a directory). The inode becomes
-  // an orphan: its data stays readable until purge(), which the caller runs
-  // once nothing refers to it any more. Returns the orphaned inode.
+  // Removes a non-directory entry (is_dir for a directory) and returns its
+  // inode. When that was its last name the inode becomes an orphan: its data
+  // stays readable until purge(), which the caller runs once nothing refers
+  // to it any more (purge() of an inode with names left does nothing).
   virtual Result<Ino> unlink(NsId ns, Ino parent, std::string_view name, Timespec now) = 0;
+  // Adds the name (new_parent, new_name) to the non-directory `ino` (a hard
+  // link): permission for a directory, exists if the name is taken,
+  // not_found for an inode with no name left, too_many_links at kMaxLinks.
+  // Returns the inode's attributes (nlink and ctime updated).
+  virtual Result<Attr> link(NsId ns, Ino ino, Ino new_parent, std::string_view new_name,
+                            Timespec now) = 0;
   // Removes an empty directory (not_empty, not_dir otherwise).
   virtual Status rmdir(NsId ns, Ino parent, std::string_view name, Timespec now) = 0;
-  // flags: 0 or RENAME_NOREPLACE (RENAME_EXCHANGE: not_supported). A replaced
-  // non-directory becomes an orphan and is returned; a replaced directory must
-  // be empty and is removed.
+  // flags: 0, RENAME_NOREPLACE or RENAME_EXCHANGE (both names must exist and
+  // swap inodes; nothing is replaced). A replaced non-directory loses that
+  // name and, when it was its last, becomes an orphan and is returned; a
+  // replaced directory must be empty and is removed.
   virtual Result<std::optional<Ino>> rename(NsId ns, Ino parent, std::string_view name,
                                             Ino new_parent, std::string_view new_name,
                                             unsigned flags, Timespec now) = 0;
@@ -183,11 +193,14 @@ class Store {
   // Eviction's unlink, checked and done in one mutation: removes the entry
   // (parent, name) only if it still names `ino` and the file's last use in
   // the LRU index is before `used_before_ns` (changed / used otherwise, and
-  // nothing is written). The inode becomes an orphan, as with unlink(). A
-  // namespace a snapshot swap replaced is a snapshot now: not_found, as for
-  // record_uses() and lru_oldest().
+  // nothing is written). Every other name of the inode (hard links) goes in
+  // the same batch, added to `other_names` when given, so the inode becomes
+  // an orphan, as with unlink() of its last name. A namespace a snapshot swap
+  // replaced is a snapshot now: not_found, as for record_uses() and
+  // lru_oldest().
   virtual Result<UnlinkIf> unlink_if_unused(NsId ns, Ino parent, std::string_view name, Ino ino,
-                                            int64_t used_before_ns, Timespec now) = 0;
+                                            int64_t used_before_ns, Timespec now,
+                                            std::vector<EntryName>* other_names = nullptr) = 0;
 
   // ---- integrity (store/check.hpp, docs/gocachectl.md) -------------------
   // Reads every record of the namespace in one consistent view and checks

@@ -187,6 +187,7 @@ Status unlink(const Request& rq, fuse_ino_t parent, const char* name) {
   }
   NodeId p = fs.inos().from_fuse(parent);
   GCFS_TRY_ASSIGN(Ino ino, fs.store().unlink(p.ns, p.ino, name, now_timespec()));
+  // Purged once unreferenced, if this was its last name (purge checks).
   fs.orphaned(p.ns, ino);
   return Status::ok();
 }
@@ -201,10 +202,12 @@ Status rmdir(const Request& rq, fuse_ino_t parent, const char* name) {
 Status rename(const Request& rq, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
               const char* newname, unsigned int flags) {
   Filesystem& fs = rq.fs;
-  if (flags & ~RENAME_NOREPLACE) return Error(Errc::invalid, "");
+  if (flags != 0 && flags != RENAME_NOREPLACE && flags != RENAME_EXCHANGE) {
+    return Error(Errc::invalid, "");
+  }
   bool from_root = fs.inos().is_virtual_root(parent);
   bool to_root = fs.inos().is_virtual_root(newparent);
-  if (from_root && to_root) return root::rename(fs, name, newname, flags);
+  if (from_root && to_root) return root::rename(fs, name, newname, flags);  // EXCHANGE: EINVAL
   // Namespaces are separate trees, like separate filesystems.
   if (from_root || to_root) return Error(Errc::cross_device, "");
   NodeId p = fs.inos().from_fuse(parent);
@@ -216,10 +219,19 @@ Status rename(const Request& rq, fuse_ino_t parent, const char* name, fuse_ino_t
   return Status::ok();
 }
 
-Status link(const Request&, fuse_ino_t, fuse_ino_t, const char*) {
-  // The Go command never links in its cache; refusing keeps nlink == 1 for
-  // every file, which the orphan and eviction logic rely on.
-  return Error(Errc::permission, "");
+Result<EntryOut> link(const Request& rq, fuse_ino_t ino, fuse_ino_t newparent,
+                      const char* newname) {
+  Filesystem& fs = rq.fs;
+  if (fs.inos().is_virtual_root(ino)) return Error(Errc::permission, "");
+  // Files at the root of a multi-namespace mount are refused as mknod does.
+  if (fs.inos().is_virtual_root(newparent)) return Error(Errc::permission, "");
+  NodeId id = fs.inos().from_fuse(ino);
+  NodeId np = fs.inos().from_fuse(newparent);
+  // Namespaces are separate trees, like separate filesystems.
+  if (id.ns != np.ns) return Error(Errc::cross_device, "");
+  GCFS_TRY_ASSIGN(Attr attr, fs.store().link(id.ns, id.ino, np.ino, newname, now_timespec()));
+  fs.apply_pending(ino, attr);  // a file being written: its size so far
+  return make_entry(fs, id.ns, attr);
 }
 
 }  // namespace gcfs::fusefs::ops

@@ -39,7 +39,7 @@ Status unlink(const Request& rq, fuse_ino_t parent, const char* name);
 Status rmdir(const Request& rq, fuse_ino_t parent, const char* name);
 Status rename(const Request& rq, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
               const char* newname, unsigned int flags);
-Status link(const Request& rq, fuse_ino_t ino, fuse_ino_t newparent, const char* newname);
+Result<EntryOut> link(const Request& rq, fuse_ino_t ino, fuse_ino_t newparent, const char* newname);
 Result<CreateOut> create(const Request& rq, fuse_ino_t parent, const char* name, mode_t mode,
                          fuse_file_info* fi);
 Result<OpenOut> open(const Request& rq, fuse_ino_t ino, fuse_file_info* fi);

@@ -70,6 +70,18 @@ Status RecordChecker::feed(std::string_view key, std::string_view value) {
       }
       return Status::ok();
     }
+    case keys::kLinkTag: {  // a name of an inode with two or more links
+      auto lk = keys::parse_link_key(key);
+      if (!lk || lk->ino == 0 || lk->ino > kMaxIno || lk->parent == 0 || lk->parent > kMaxIno ||
+          !valid_entry_name(lk->name) || !value.empty()) {
+        return hostile("malformed link name record");
+      }
+      // `I` keys sort before `K` keys: the inode has been seen, with its count.
+      if (whole_ && !multi_linked_.contains(lk->ino)) {
+        return hostile("link name record of an inode with fewer than two links");
+      }
+      return Status::ok();
+    }
     case 'U':  // last use of an inode
       if (key.size() != 9 || value.size() != 8) return hostile("malformed use record");
       return Status::ok();
@@ -106,6 +118,7 @@ Status RecordChecker::check_inode(std::string_view key, std::string_view value) 
   if (*ino == kRootIno) root_ = rec->is_dir();
   max_ino_ = std::max(max_ino_, *ino);
   if (rec->xattrs) with_xattrs_.insert(*ino);
+  if (rec->nlink >= 2 && !rec->is_dir()) multi_linked_.insert(*ino);
   if (rec->is_dir()) {
     ++counted_.dirs;
   } else if (rec->is_symlink()) {

@@ -39,9 +39,10 @@ class RecordChecker {
   bool root_ = false;
   uint64_t next_ino_ = 0;
   Ino max_ino_ = 0;
-  NsStats counted_;            // recount from the records
-  NsStats counters_;           // the `S` values
-  std::set<Ino> with_xattrs_;  // inodes whose record says they have `X` records
+  NsStats counted_;             // recount from the records
+  NsStats counters_;            // the `S` values
+  std::set<Ino> with_xattrs_;   // inodes whose record says they have `X` records
+  std::set<Ino> multi_linked_;  // non-directories with two or more links (`K` records)
 };
 
 }  // namespace gcfs::archive

@@ -79,6 +79,7 @@ Status CheckRules::file(Item& it) {
     add("orphan", it.ino, *p, "orphan marker on a named inode", "deleted");
     del(keys::orphan(it.ino));
   }
+  if (auto s = link_index(it, nlink); !s) return s;
   return lru(it, reg && nlink > 0, nlink != rec.nlink);
 }
 
@@ -154,6 +155,7 @@ Status CheckRules::remove_file(Item& it, std::string_view kind, std::string_view
   del_data(it);
   if (it.orphan) del(keys::orphan(it.ino));
   del_index(it);
+  for (const LinkFact& l : it.links) del(l.key);
   it.removed = true;
   return Status::ok();
 }

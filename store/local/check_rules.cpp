@@ -46,7 +46,8 @@ Result<RoundResult> CheckRules::run() {
   out_.garbled_counters = f_.garbled_counters;
   index_dirs();
   find_cycles();
-  size_t i_ino = 0, i_ref = 0, i_chunk = 0, i_map = 0, i_orphan = 0, i_use = 0, i_lru = 0;
+  size_t i_ino = 0, i_ref = 0, i_chunk = 0, i_map = 0, i_orphan = 0, i_use = 0, i_lru = 0,
+         i_link = 0;
   auto bad = f_.bad_inodes.begin();
   for (;;) {
     // The next inode number any fact mentions.
@@ -62,6 +63,7 @@ Result<RoundResult> CheckRules::run() {
     low(i_orphan < f_.orphans.size(), [&] { return f_.orphans[i_orphan]; });
     low(i_use < f_.uses.size(), [&] { return f_.uses[i_use].ino; });
     low(i_lru < f_.lrus.size(), [&] { return f_.lrus[i_lru].ino; });
+    low(i_link < f_.links.size(), [&] { return f_.links[i_link].ino; });
     if (ino == UINT64_MAX) break;
 
     Item it;
@@ -72,6 +74,7 @@ Result<RoundResult> CheckRules::run() {
     it.refs = take(f_.refs, &i_ref, ino, [](const RefFact& r) { return r.child; });
     it.chunks = take(f_.chunks, &i_chunk, ino, [](const ChunkFact& c) { return c.ino; });
     it.lrus = take(f_.lrus, &i_lru, ino, [](const UseFact& u) { return u.ino; });
+    it.links = take(f_.links, &i_link, ino, [](const LinkFact& l) { return l.ino; });
     if (i_map < f_.maps.size() && f_.maps[i_map].ino == ino) it.map = &f_.maps[i_map++];
     if (i_orphan < f_.orphans.size() && f_.orphans[i_orphan] == ino) {
       it.orphan = true;
@@ -117,6 +120,9 @@ Status CheckRules::inode(Item& it) {
   if (it.ino == kRootIno) {
     root_done_ = true;
     if (!it.rec || !S_ISDIR(it.rec->mode)) return replace_root(it);
+  }
+  if (!it.rec || S_ISDIR(it.rec->mode)) {
+    if (auto s = link_index(it, 0); !s) return s;
   }
   if (!it.rec) return missing(it);
   if (S_ISDIR(it.rec->mode)) return dir(it);

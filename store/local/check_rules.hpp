@@ -1,8 +1,8 @@
 // Pass two of the integrity check: cross-checks the facts of check_scan.cpp
-// inode by inode (entries, records, link counts, orphan markers, chunks and
-// maps, the LRU index), then the counters and the inode counter, and says
-// for each problem how repair fixes it. Names and paths are looked up in the
-// same view only for what is reported, so a clean namespace costs no lookups.
+// inode by inode (entries, records, link counts and the names of hard-linked
+// inodes, orphan markers, chunks and maps, the LRU index), then the counters
+// and the inode counter, and says for each problem how repair fixes it. Names and paths are looked
+// up in the same view only for what is reported, so a clean namespace costs no lookups.
 //
 // Repair decisions (docs/gocachectl.md): records that make no sense are
 // deleted; a file whose data fails verification, or whose chunks and chunk
@@ -59,6 +59,7 @@ class CheckRules {
     bool orphan = false;
     const UseFact* use = nullptr;
     std::span<const UseFact> lrus;
+    std::span<const LinkFact> links;
     std::optional<InodeRecord> edit;  // the record as repair rewrites it
     bool removed = false;             // repair deletes the record
   };
@@ -97,6 +98,9 @@ class CheckRules {
   static std::string type_name(uint32_t type);
   // check_lru.cpp
   Status lru(Item& it, bool indexed, bool quietly);
+  // check_links.cpp: the `K` records name exactly the entries of an inode
+  // with `nlink` >= 2, and there are none below.
+  Status link_index(const Item& it, uint32_t nlink);
   // check_names.cpp
   Result<const std::vector<Named>*> entries_of(Ino parent);
   Result<std::vector<Named>> names(const Item& it, bool good_only);

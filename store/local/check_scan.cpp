@@ -74,6 +74,8 @@ class Scanner {
         return use(key, value);
       case keys::kXattrTag:
         return xattr(key, value);
+      case keys::kLinkTag:
+        return link(key, value);
       default:
         if (key == keys::kNextIno && value.size() == 8) {
           f_.next_ino = keys::get_u64be(value.data());
@@ -225,6 +227,14 @@ class Scanner {
       return garbled(key, "attribute", "malformed extended attribute record");
     }
     f_.xattrs.push_back({x->ino, std::string(key)});
+  }
+
+  void link(std::string_view key, std::string_view value) {
+    auto lk = keys::parse_link_key(key);
+    if (!lk || lk->ino == 0 || lk->ino > kMaxIno || !valid_name(lk->name) || !value.empty()) {
+      return garbled(key, "link", "malformed link name record");
+    }
+    f_.links.push_back({lk->ino, lk->parent, std::string(key)});
   }
 
   const ScanOptions& o_;

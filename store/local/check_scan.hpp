@@ -54,6 +54,13 @@ struct XattrFact {  // one `X` record
   std::string key;
 };
 
+struct LinkFact {  // one `K` record: a name of an inode with two or more links
+  Ino ino = 0;
+  Ino parent = 0;
+  std::string key;
+  std::string_view name() const { return std::string_view(key).substr(17); }
+};
+
 struct UseFact {  // a `U` record, or the (time, ino) of an `L` key
   Ino ino = 0;
   int64_t time_ns = 0;
@@ -70,6 +77,7 @@ struct ScanFacts {
   std::vector<UseFact> uses;              // `U`, by ino
   std::vector<UseFact> lrus;              // `L`, sorted by (ino, time) at the end
   std::vector<XattrFact> xattrs;          // `X`, by ino
+  std::vector<LinkFact> links;            // `K`, by ino
   std::optional<uint64_t> next_ino;       // the `N` record
   NsStats counters;                       // the `S` records
   std::vector<std::string> garbled_counters;

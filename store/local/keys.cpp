@@ -88,6 +88,15 @@ std::string xattr(Ino ino, std::string_view name) {
 
 std::string xattr_prefix(Ino ino) { return tagged(kXattrTag, ino); }
 
+std::string link_name(Ino ino, Ino parent, std::string_view name) {
+  std::string k = tagged(kLinkTag, ino);
+  put_u64be(k, parent);
+  k.append(name);
+  return k;
+}
+
+std::string link_prefix(Ino ino) { return tagged(kLinkTag, ino); }
+
 std::string prefix_end(std::string_view prefix) {
   std::string k(prefix);
   while (!k.empty()) {
@@ -140,6 +149,11 @@ std::optional<LruKey> parse_lru_key(std::string_view key) {
 std::optional<XattrKey> parse_xattr_key(std::string_view key) {
   if (key.size() < 1 + 8 + 1 || key[0] != kXattrTag) return std::nullopt;
   return XattrKey{get_u64be(key.data() + 1), key.substr(9)};
+}
+
+std::optional<LinkKey> parse_link_key(std::string_view key) {
+  if (key.size() < 1 + 8 + 8 + 1 || key[0] != kLinkTag) return std::nullopt;
+  return LinkKey{get_u64be(key.data() + 1), get_u64be(key.data() + 9), key.substr(17)};
 }
 
 }  // namespace gcfs::keys

@@ -58,6 +58,10 @@ inline constexpr char kUseTag = 'U';
 // Extended attributes: `X` + ino (u64 BE) + name -> value. Only an inode
 // whose record has the xattrs flag has any (inode_record.hpp).
 inline constexpr char kXattrTag = 'X';
+// The names of an inode with more than one link (hard links): `K` + ino (u64
+// BE) + parent (u64 BE) + name -> empty, one per name, while nlink >= 2.
+// Lookups never read it; unlink, rename and eviction find the other names.
+inline constexpr char kLinkTag = 'K';
 
 std::string inode(Ino ino);
 std::string dentry(Ino parent, uint64_t cookie, std::string_view name);
@@ -72,6 +76,8 @@ std::string lru(int64_t time_ns, Ino ino);
 std::string use(Ino ino);
 std::string xattr(Ino ino, std::string_view name);
 std::string xattr_prefix(Ino ino);  // every attribute of `ino`
+std::string link_name(Ino ino, Ino parent, std::string_view name);
+std::string link_prefix(Ino ino);  // every name of `ino`
 
 // Smallest key greater than every key starting with `prefix`: the last byte
 // incremented, carrying over 0xff bytes (empty when there is none).
@@ -110,5 +116,11 @@ struct XattrKey {
   std::string_view name;  // points into the parsed key
 };
 std::optional<XattrKey> parse_xattr_key(std::string_view key);
+struct LinkKey {
+  Ino ino = 0;
+  Ino parent = 0;
+  std::string_view name;  // points into the parsed key
+};
+std::optional<LinkKey> parse_link_key(std::string_view key);
 
 }  // namespace gcfs::keys

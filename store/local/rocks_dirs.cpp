@@ -151,6 +151,7 @@ Result<Ino> RocksStore::unlink(NsId id, Ino parent, std::string_view name, Times
     if (S_ISDIR(d->type)) return Error(Errc::is_dir, fmt::format("{} is a directory", name));
     auto child = t.inode(d->ino);
     if (!child) return child.status();
+    if (auto s = forget_name(t, d->ino, **child, {parent, std::string(name)}); !s) return s;
     if (auto s = drop_link(t, d->ino, **child, now); !s) return s;
     (*dir)->mtime = (*dir)->ctime = now;
     t.mark(parent);
@@ -162,7 +163,8 @@ Result<Ino> RocksStore::unlink(NsId id, Ino parent, std::string_view name, Times
 }
 
 Result<UnlinkIf> RocksStore::unlink_if_unused(NsId id, Ino parent, std::string_view name, Ino ino,
-                                              int64_t used_before_ns, Timespec now) {
+                                              int64_t used_before_ns, Timespec now,
+                                              std::vector<EntryName>* other_names) {
   if (auto s = check_entry_name(name); !s) return s;
   return mutate(id, [&](Txn& t, NsState& ns) -> Result<UnlinkIf> {
     if (ns.retired) return Error(Errc::not_found, fmt::format("namespace {} was swapped out", id));
@@ -180,7 +182,27 @@ Result<UnlinkIf> RocksStore::unlink_if_unused(NsId id, Ino parent, std::string_v
     if (used->has_value() && **used >= used_before_ns) return UnlinkIf::used;
     auto child = t.inode(ino);
     if (!child) return child.status();
-    if (auto s = drop_link(t, ino, **child, now); !s) return s;
+    InodeRecord& rec = **child;
+    // Eviction frees the file: its other names (hard links) go too.
+    if (rec.nlink >= 2) {
+      auto names = link_names(t, ino);
+      if (!names) return names.status();
+      for (const EntryName& n : *names) {
+        t.batch().Delete(ns.cf, keys::link_name(ino, n.parent, n.name));
+        t.deltas.del_kv(keys::link_name(ino, n.parent, n.name).size(), 0);
+        if (n.parent == parent && n.name == name) continue;
+        auto other = t.dir(n.parent);
+        if (!other) return other.status();
+        const std::string okey = dentry_key(n.parent, n.name);
+        t.batch().Delete(ns.cf, okey);
+        t.deltas.del_kv(okey.size(), kDentryValueSize);
+        (*other)->mtime = (*other)->ctime = now;
+        t.mark(n.parent);
+        if (other_names != nullptr) other_names->push_back(n);
+      }
+      rec.nlink = 1;
+    }
+    if (auto s = drop_link(t, ino, rec, now); !s) return s;
     (*dir)->mtime = (*dir)->ctime = now;
     t.mark(parent);
     t.batch().Delete(ns.cf, dkey);

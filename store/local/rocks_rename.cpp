@@ -41,7 +41,10 @@ void touch_dir(Txn& t, Ino ino, InodeRecord& rec, Timespec now) {
 Result<std::optional<Ino>> RocksStore::rename(NsId id, Ino parent, std::string_view name,
                                               Ino new_parent, std::string_view new_name,
                                               unsigned flags, Timespec now) {
-  if ((flags & RENAME_EXCHANGE) != 0) return Error(Errc::not_supported, "RENAME_EXCHANGE");
+  if (flags == RENAME_EXCHANGE) {
+    if (auto s = exchange(id, parent, name, new_parent, new_name, now); !s) return s;
+    return std::optional<Ino>();
+  }
   if ((flags & ~static_cast<unsigned>(RENAME_NOREPLACE)) != 0) {
     return Error(Errc::invalid, fmt::format("rename flags {:#x}", flags));
   }
@@ -85,8 +88,10 @@ Result<std::optional<Ino>> RocksStore::rename(NsId id, Ino parent, std::string_v
         if (src_is_dir) return Error(Errc::not_dir, fmt::format("{} is not a directory", new_name));
         auto victim = t.inode(dst->ino);
         if (!victim) return victim.status();
+        const EntryName replaced{new_parent, std::string(new_name)};
+        if (auto s = forget_name(t, dst->ino, **victim, replaced); !s) return s;
         if (auto s = drop_link(t, dst->ino, **victim, now); !s) return s;
-        orphaned = dst->ino;
+        if ((*victim)->nlink == 0) orphaned = dst->ino;
       }
     }
 
@@ -96,6 +101,10 @@ Result<std::optional<Ino>> RocksStore::rename(NsId id, Ino parent, std::string_v
       (*moved)->parent = new_parent;
       if ((*src_dir)->nlink > 2) (*src_dir)->nlink--;
       (*dst_dir)->nlink++;
+    }
+    if (!src_is_dir) {
+      const EntryName from{parent, std::string(name)}, to{new_parent, std::string(new_name)};
+      if (auto s = move_name(t, src->ino, **moved, from, to); !s) return s;
     }
     (*moved)->ctime = now;
     t.mark(src->ino);
@@ -107,6 +116,67 @@ Result<std::optional<Ino>> RocksStore::rename(NsId id, Ino parent, std::string_v
     t.deltas.put_kv(dkey.size(), kDentryValueSize);
     if (auto s = t.write("renaming"); !s) return s;
     return orphaned;
+  });
+}
+
+Status RocksStore::exchange(NsId id, Ino parent, std::string_view name, Ino new_parent,
+                            std::string_view new_name, Timespec now) {
+  if (auto s = check_entry_name(name); !s) return s;
+  if (auto s = check_entry_name(new_name); !s) return s;
+  return mutate(id, [&](Txn& t, NsState& ns) -> Status {
+    auto a_dir = t.dir(parent);
+    if (!a_dir) return a_dir.status();
+    auto b_dir = t.dir(new_parent);
+    if (!b_dir) return b_dir.status();
+    const std::string akey = dentry_key(parent, name), bkey = dentry_key(new_parent, new_name);
+    auto a = t.dentry(akey);
+    if (!a) return a.status();
+    auto b = t.dentry(bkey);
+    if (!b) return b.status();
+    if (a->ino == b->ino) return Status::ok();  // one inode (or one name): nothing moves
+    const bool a_is_dir = S_ISDIR(a->type), b_is_dir = S_ISDIR(b->type);
+    // Each directory that changes parent must not land inside itself.
+    if (parent != new_parent) {
+      if (a_is_dir) {
+        if (auto s = check_not_below(t, new_parent, a->ino); !s) return s;
+      }
+      if (b_is_dir) {
+        if (auto s = check_not_below(t, parent, b->ino); !s) return s;
+      }
+    }
+    auto a_rec = t.inode(a->ino);
+    if (!a_rec) return a_rec.status();
+    auto b_rec = t.inode(b->ino);
+    if (!b_rec) return b_rec.status();
+    const EntryName at{parent, std::string(name)}, bt{new_parent, std::string(new_name)};
+    if (parent != new_parent) {
+      // A directory's ".." moves with it: the parents' link counts follow.
+      if (a_is_dir) {
+        (*a_rec)->parent = new_parent;
+        (*a_dir)->nlink--;
+        (*b_dir)->nlink++;
+      }
+      if (b_is_dir) {
+        (*b_rec)->parent = parent;
+        (*b_dir)->nlink--;
+        (*a_dir)->nlink++;
+      }
+    }
+    if (!a_is_dir) {
+      if (auto s = move_name(t, a->ino, **a_rec, at, bt); !s) return s;
+    }
+    if (!b_is_dir) {
+      if (auto s = move_name(t, b->ino, **b_rec, bt, at); !s) return s;
+    }
+    (*a_rec)->ctime = (*b_rec)->ctime = now;
+    t.mark(a->ino);
+    t.mark(b->ino);
+    touch_dir(t, parent, **a_dir, now);
+    touch_dir(t, new_parent, **b_dir, now);
+    // Same key sizes, values of the same size: the live bytes do not change.
+    t.batch().Put(ns.cf, akey, keys::dentry_value(b->ino, b->type));
+    t.batch().Put(ns.cf, bkey, keys::dentry_value(a->ino, a->type));
+    return t.write("exchanging");
   });
 }
 

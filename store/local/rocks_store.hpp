@@ -160,6 +160,8 @@ class RocksStore final : public Store {
                   Timespec now) override;
   Status removexattr(NsId ns, Ino ino, std::string_view name, Timespec now) override;
   Result<Ino> unlink(NsId ns, Ino parent, std::string_view name, Timespec now) override;
+  Result<Attr> link(NsId ns, Ino ino, Ino new_parent, std::string_view new_name,
+                    Timespec now) override;
   Status rmdir(NsId ns, Ino parent, std::string_view name, Timespec now) override;
   Result<std::optional<Ino>> rename(NsId ns, Ino parent, std::string_view name, Ino new_parent,
                                     std::string_view new_name, unsigned flags,
@@ -191,7 +193,8 @@ class RocksStore final : public Store {
   Result<int64_t> last_use_ns(NsId ns, Ino ino) override;
   Result<Ino> parent_of(NsId ns, Ino dir) override;
   Result<UnlinkIf> unlink_if_unused(NsId ns, Ino parent, std::string_view name, Ino ino,
-                                    int64_t used_before_ns, Timespec now) override;
+                                    int64_t used_before_ns, Timespec now,
+                                    std::vector<EntryName>* other_names) override;
   // rocks_check.cpp
   Result<CheckReport> check(NsId ns, const Progress& progress) override;
   Result<CheckReport> repair(NsId ns, const Progress& progress) override;
@@ -256,6 +259,10 @@ class RocksStore final : public Store {
   Status write_batch(rocksdb::WriteBatch& batch, std::string_view what);
   Error map_error(const rocksdb::Status& s, std::string_view what) const;
   Result<InodeRecord> read_inode(NsState& ns, const rocksdb::Snapshot* snap, Ino ino);
+
+  // rocks_rename.cpp: rename(RENAME_EXCHANGE), the two entries swap inodes.
+  Status exchange(NsId ns, Ino parent, std::string_view name, Ino new_parent,
+                  std::string_view new_name, Timespec now);
 
   // rocks_files.cpp
   ContentChange encode_pending(const PendingWrite& pw) const;
@@ -361,6 +368,19 @@ Result<bool> dir_has_entries(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, I
 // (`O` key, counted in orphans instead of files/symlinks) and leaves the
 // least-recently-used index.
 Status drop_link(Txn& t, Ino ino, InodeRecord& rec, Timespec now);
+
+// rocks_links.cpp: the `K` names of an inode with two or more links.
+// Every name the index lists for `ino` (none below two links).
+Result<std::vector<EntryName>> link_names(Txn& t, Ino ino);
+// Before drop_link() of the name `gone`: its record goes (at two links, the
+// other's too), and the LRU index moves to a name that stays.
+Status forget_name(Txn& t, Ino ino, const InodeRecord& rec, const EntryName& gone);
+// A rename of one of the inode's names: its record and the LRU index's name follow.
+Status move_name(Txn& t, Ino ino, const InodeRecord& rec, const EntryName& from,
+                 const EntryName& to);
+// The LRU index's name of `ino` becomes `to` if it was `from` (nothing when
+// `to` is null).
+Status lru_follow_name(Txn& t, Ino ino, const EntryName& from, const EntryName* to);
 
 // rocks_lru.cpp: the least-recently-used index (`L` + time + ino -> parent +
 // name; `U` + ino -> time), kept in the mutation's batch.

@@ -26,6 +26,17 @@ inline std::string describe(const std::vector<CheckProblem>& problems) {
   return out.empty() ? " (none)" : out;
 }
 
+// A clean check of namespace `ns` and counters equal to a recount.
+inline void expect_clean_namespace(Store& store, NsId ns) {
+  auto r = store.check(ns);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_TRUE(r->problems.empty()) << describe(r->problems);
+  auto st = store.stats(ns);
+  auto rc = store.recount(ns);
+  ASSERT_TRUE(st && rc);
+  EXPECT_EQ(*st, *rc);
+}
+
 using Records = std::map<std::string, std::string>;
 
 // The keys two dumps disagree on, or "" when they are the same.

@@ -50,6 +50,10 @@ class ForwardingStore : public Store {
   Result<Ino> unlink(NsId ns, Ino parent, std::string_view name, Timespec now) override {
     return s_.unlink(ns, parent, name, now);
   }
+  Result<Attr> link(NsId ns, Ino ino, Ino new_parent, std::string_view new_name,
+                    Timespec now) override {
+    return s_.link(ns, ino, new_parent, new_name, now);
+  }
   Status rmdir(NsId ns, Ino parent, std::string_view name, Timespec now) override {
     return s_.rmdir(ns, parent, name, now);
   }
@@ -98,8 +102,9 @@ class ForwardingStore : public Store {
   Result<int64_t> last_use_ns(NsId ns, Ino ino) override { return s_.last_use_ns(ns, ino); }
   Result<Ino> parent_of(NsId ns, Ino dir) override { return s_.parent_of(ns, dir); }
   Result<UnlinkIf> unlink_if_unused(NsId ns, Ino parent, std::string_view name, Ino ino,
-                                    int64_t used_before_ns, Timespec now) override {
-    return s_.unlink_if_unused(ns, parent, name, ino, used_before_ns, now);
+                                    int64_t used_before_ns, Timespec now,
+                                    std::vector<EntryName>* other_names) override {
+    return s_.unlink_if_unused(ns, parent, name, ino, used_before_ns, now, other_names);
   }
   Result<CheckReport> check(NsId ns, const Progress& progress) override {
     return s_.check(ns, progress);

@@ -34,6 +34,38 @@ class DirTest : public StoreTest {
   uint32_t nlink(Ino ino) { return store_->getattr(ns_, ino)->nlink; }
 };
 
+TEST_F(DirTest, RenameExchangeSwapsTwoEntries) {
+  const Ino a = make(kRootIno, "a");
+  const Ino b = make(kRootIno, "b");
+  const Ino d = make(kRootIno, "d", S_IFDIR | 0755);
+  const Ino c = make(d, "c");
+  const Ino e = make(kRootIno, "e", S_IFDIR | 0755);
+  const Ino inner = make(e, "inner", S_IFDIR | 0755);
+  auto ino_of = [&](Ino dir, std::string_view n) { return store_->lookup(ns_, dir, n)->ino; };
+  // Two files of one directory.
+  EXPECT_EQ(mv(kRootIno, "a", kRootIno, "b", RENAME_EXCHANGE).value(), std::nullopt);
+  EXPECT_EQ(ino_of(kRootIno, "a"), b);
+  EXPECT_EQ(ino_of(kRootIno, "b"), a);
+  EXPECT_EQ(store_->getattr(ns_, a)->ctime, kT2);
+  // A file and a directory of different parents: ".." and the link counts follow.
+  EXPECT_EQ(nlink(kRootIno), 4u);
+  ASSERT_TRUE(mv(kRootIno, "e", d, "c", RENAME_EXCHANGE));
+  EXPECT_EQ(ino_of(kRootIno, "e"), c);
+  EXPECT_EQ(ino_of(d, "c"), e);
+  EXPECT_EQ(store_->parent_of(ns_, e).value(), d);
+  EXPECT_EQ(nlink(kRootIno), 3u);
+  EXPECT_EQ(nlink(d), 3u);
+  EXPECT_EQ(ino_of(ino_of(d, "c"), "inner"), inner);
+  // A directory into its own subtree, both ways round.
+  EXPECT_EQ(mv(kRootIno, "d", e, "inner", RENAME_EXCHANGE).code(), Errc::invalid);
+  EXPECT_EQ(mv(e, "inner", kRootIno, "d", RENAME_EXCHANGE).code(), Errc::invalid);
+  EXPECT_EQ(mv(kRootIno, "a", kRootIno, "missing", RENAME_EXCHANGE).code(), Errc::not_found);
+  auto r = store_->check(ns_);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->problems.empty()) << r->problems.size() << " problem(s)";
+  EXPECT_EQ(store_->stats(ns_).value(), store_->recount(ns_).value());
+}
+
 TEST_F(DirTest, MknodeAndLookup) {
   const Ino d = make(kRootIno, "00", S_IFDIR | 0755);
   const Ino f = make(d, "abc-d", S_IFREG | 0777);
@@ -193,7 +225,9 @@ TEST_F(DirTest, RenameFiles) {
   EXPECT_EQ(store_->lookup(ns_, kRootIno, "b")->ino, a);
   EXPECT_EQ(store_->getattr(ns_, b)->nlink, 0u);
   EXPECT_EQ(store_->stats(ns_)->orphans, 1u);
-  EXPECT_EQ(mv(kRootIno, "b", kRootIno, "x", RENAME_EXCHANGE).code(), Errc::not_supported);
+  EXPECT_EQ(mv(kRootIno, "b", kRootIno, "x", RENAME_EXCHANGE).code(), Errc::not_found);
+  EXPECT_EQ(mv(kRootIno, "b", kRootIno, "a", RENAME_EXCHANGE | RENAME_NOREPLACE).code(),
+            Errc::invalid);
   EXPECT_EQ(mv(kRootIno, "b", kRootIno, "x", 0x100).code(), Errc::invalid);
   EXPECT_EQ(mv(kRootIno, "missing", kRootIno, "x").code(), Errc::not_found);
   EXPECT_EQ(mv(kRootIno, "b", kRootIno, "a/b").code(), Errc::invalid);

@@ -91,9 +91,10 @@ class ReplacingStore : public test::ForwardingStore {
     return s_.unlink(ns, parent, name, now);
   }
   Result<UnlinkIf> unlink_if_unused(NsId ns, Ino parent, std::string_view name, Ino ino,
-                                    int64_t used_before_ns, Timespec now) override {
+                                    int64_t used_before_ns, Timespec now,
+                                    std::vector<EntryName>* other_names) override {
     replace_once(name);
-    return s_.unlink_if_unused(ns, parent, name, ino, used_before_ns, now);
+    return s_.unlink_if_unused(ns, parent, name, ino, used_before_ns, now, other_names);
   }
   Ino replacement = 0;
 

@@ -58,15 +58,7 @@ class SpecialTest : public SnapshotTest {
       EXPECT_EQ(a->stored, 0u);
     }
   }
-  void expect_clean(NsId ns) {
-    auto r = store_->check(ns);
-    ASSERT_TRUE(r) << r.error().message();
-    EXPECT_TRUE(r->problems.empty()) << describe(r->problems);
-    auto st = store_->stats(ns);
-    auto rc = store_->recount(ns);
-    ASSERT_TRUE(st && rc);
-    EXPECT_EQ(*st, *rc);
-  }
+  void expect_clean(NsId ns) { expect_clean_namespace(*store_, ns); }
 };
 
 TEST_F(SpecialTest, MadeListedChangedRenamedUnlinkedWithExactCounters) {

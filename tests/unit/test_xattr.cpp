@@ -30,15 +30,7 @@ class XattrTest : public SnapshotTest {
     EXPECT_TRUE(l) << l.error().message();
     return l ? *l : Names{};
   }
-  void expect_clean(NsId ns) {
-    auto r = store_->check(ns);
-    ASSERT_TRUE(r) << r.error().message();
-    EXPECT_TRUE(r->problems.empty()) << describe(r->problems);
-    auto st = store_->stats(ns);
-    auto rc = store_->recount(ns);
-    ASSERT_TRUE(st && rc);
-    EXPECT_EQ(*st, *rc);
-  }
+  void expect_clean(NsId ns) { expect_clean_namespace(*store_, ns); }
   // A file and a directory with attributes, as the archive and snapshot
   // cases expect them.
   void decorate(NsId ns, Ino file, Ino dir) {
