@@ -18,6 +18,7 @@ import pytest
 
 from metrics_util import free_port, parse, scrape, scrape_until
 from test_files import read_file, write_file
+from test_gocachectl import ctl_json
 
 
 def test_closed_files_survive_sigkill(fs):
@@ -271,3 +272,60 @@ def test_attribute_changes_do_not_commit_a_rewrite_in_progress(fs):
     fs.restart()
     assert read_file(path) == v2
     assert os.stat(path).st_mtime_ns == when[0] * 10**9
+
+
+# ------------------------------------------------------------ names and attributes (issue 16)
+
+LINKER = r"""
+import os, sys
+root, progress = sys.argv[1], sys.argv[2]
+f = os.path.join(root, "f")
+i = 0
+while True:
+    i += 1
+    name = os.path.join(root, "d", "l%d" % i)
+    os.link(f, name)
+    os.setxattr(name, "user.n", b"%d" % i)
+    if i > 3:
+        os.unlink(os.path.join(root, "d", "l%d" % (i - 3)))
+    pfd = os.open(progress, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    os.write(pfd, b"%d\n" % i)
+    os.close(pfd)
+"""
+
+
+def test_links_and_attributes_during_sigkill_are_before_or_after(fs):
+    """A process adds a name (link) and an attribute and removes an older name, over and
+    over; after SIGKILL each change is there whole or not at all: the link count is the
+    number of names, every name is the inode, the attribute is one value a step set, and
+    verify finds nothing wrong."""
+    write_file(fs.root / "f", b"linked content")
+    os.mkdir(fs.root / "d")
+    progress = fs.workdir / "link-progress"
+    proc = subprocess.Popen([sys.executable, "-c", LINKER, str(fs.root), str(progress)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while last_version(progress) < 50:
+            assert time.monotonic() < deadline, "the linker made no progress"
+            assert proc.poll() is None, f"the linker exited with {proc.returncode}"
+            time.sleep(0.01)
+        fs.proc.send_signal(signal.SIGKILL)
+        fs.proc.wait()
+        done = last_version(progress)
+    finally:
+        proc.kill()
+        proc.wait()
+    fs.kill()
+    fs.start()
+    ino = os.stat(fs.root / "f").st_ino
+    names = sorted(int(n[1:]) for n in os.listdir(fs.root / "d"))
+    assert all(os.stat(fs.root / "d" / f"l{k}").st_ino == ino for k in names)
+    assert os.stat(fs.root / "f").st_nlink == 1 + len(names), names
+    # Steps up to `done` completed (names done-2..done); step done+1 may have added its
+    # name and removed done-2, or not.
+    assert {done - 1, done} <= set(names) <= set(range(done - 2, done + 2)), (done, names)
+    assert len(names) in (3, 4), (done, names)
+    assert int(os.getxattr(fs.root / "f", "user.n")) in (done, done + 1)
+    assert read_file(fs.root / "f") == b"linked content"
+    assert ctl_json(fs.store, "verify")["exit"] == 0
