@@ -25,6 +25,7 @@
 #include "fusefs/filesystem.hpp"
 #include "fusefs/inode_pruner.hpp"
 #include "fusefs/swap_grace.hpp"
+#include "policy/rules/space.hpp"
 #include "policy/runtime/space_control.hpp"
 #include "policy/runtime/space_worker.hpp"
 #include "store/paths.hpp"
@@ -223,6 +224,13 @@ int run_daemon(DaemonOptions o) {
   fs.set_tier(tier.get());
   if (single_ns != 0) space.only_ns = single_ns;
   space.protect_recent = std::chrono::seconds(o.protect_recent_s);
+  if (static_cast<int64_t>(o.protect_recent_s) < policy::kShortestSafeProtectSeconds) {
+    spdlog::warn(
+        "--protect-recent {}s is shorter than a build: eviction may remove an entry a "
+        "running build checked and has yet to open, and that build fails (use at least "
+        "{}s; default 10m)",
+        o.protect_recent_s, policy::kShortestSafeProtectSeconds);
+  }
   policy::SpaceManager space_manager(**store, space, &fs);
   fs.set_swap_listener([&space_manager](NsId ns) { space_manager.note_swap(ns); });
   policy::SpaceWorkerOptions swo;
@@ -295,7 +303,8 @@ int run_daemon(DaemonOptions o) {
   ControlServer control(
       fs, se,
       {o.store_dir, o.mountpoint, o.ns,
-       [&space_manager](const std::string& cmd, const control::json& req) {
+       [&space_manager, &space_worker](const std::string& cmd, const control::json& req) {
+         space_worker.flush_uses();
          return policy::run_space_command(space_manager, cmd, req);
        },
        tier ? std::function<control::json()>([&tier] { return remote_status_json(*tier); })

@@ -103,5 +103,10 @@ std::optional<std::string_view> output_entry_id(std::string_view name);
 // it earlier.
 int64_t eviction_cutoff_ns(int64_t now_ns, int64_t protect_ns, int64_t swapped_at_ns,
                            int64_t requested_ns);
+// A protection time shorter than this is shorter than a build (a cold
+// `go build std` takes 20-60 s on a CI machine): eviction may then take an
+// entry a running build checked and opens later, and the build fails
+// (docs/space.md). Allowed, as a test may want it, but the daemon says so.
+inline constexpr int64_t kShortestSafeProtectSeconds = 120;
 
 }  // namespace gcfs::policy

@@ -45,11 +45,14 @@ class SpaceWorker {
   void stop();
   // A commit happened in `ns`: check the limits now.
   void wake();
+  // Writes the uses recorded since the last round into the LRU index; also
+  // run before a gocachectl evict or trim, so that it sees every use the
+  // daemon has (an operator ageing files with utime included).
+  void flush_uses();
 
  private:
   void limits_round();
   void compaction_round();
-  void flush_uses();
   void flush_if_idle(const StoreSpace& all);
   void settle_if_idle();
   void log_space(const StoreSpace& all);

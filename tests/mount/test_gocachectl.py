@@ -169,6 +169,24 @@ def test_space_commands_act_on_the_mount(gocachefs):
     assert r.returncode == 3 and "running mount" in r.stderr, r.stderr
 
 
+def test_trim_takes_files_aged_by_utime_at_once(gocachefs):
+    """An mtime set by an operator is the file's last use (docs/space.md): a trim right
+    after it takes the aged files and keeps the others, without waiting for the daemon to
+    write its recorded uses."""
+    d = gocachefs("trim")
+    ns = d.mnt / "go1.23.5"
+    (ns / "ab").mkdir(parents=True)
+    old = time.time() - 3 * 86400
+    for i in range(10):
+        p = ns / "ab" / f"{i:064x}-d"
+        p.write_bytes(os.urandom(20_000))
+        if i < 6:
+            os.utime(p, (old, old))
+    res = ctl_json(d.store, "trim", "--unused-for", "24h")["result"]
+    assert res["files"] == 6, res
+    assert sorted(os.listdir(ns / "ab")) == [f"{i:064x}-d" for i in range(6, 10)]
+
+
 def test_without_daemon_opens_store_directly(gocachefs):
     d = gocachefs("d")
     os.mkdir(d.mnt / "ns1")

@@ -161,3 +161,4 @@ def test_eviction_of_a_linked_file_removes_every_name(gocachefs):
     assert ctl("verify")["exit"] == 0
     st = ctl("stats", "--ns", "go1.23.5")["result"]["namespaces"][0]
     assert st["files"] == 0 and st["logical_bytes"] == 0, st
+    assert "shorter than a build" not in d.log.read_text()  # the default --protect-recent

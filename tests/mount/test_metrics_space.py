@@ -29,6 +29,10 @@ def ctl(store: Path, *args: str) -> subprocess.CompletedProcess:
 def test_space_and_snapshot_metrics_move(gocachefs):
     # Files written a moment ago are evicted only outside --protect-recent.
     d = metrics_daemon(gocachefs, "sp", extra=("--max-size", "4M", "--protect-recent", "0s"))
+    # Allowed, but shorter than a build: the daemon says what it risks.
+    warned = [l for l in d.log.read_text().splitlines() if "--protect-recent 0s" in l]
+    assert len(warned) == 1 and "[warning]" in warned[0] and "shorter than a build" in warned[0], \
+        warned
     s = parse(scrape(d.port))
     assert value(s, "gocachefs_size_limit_bytes") == LIMIT
     assert value(s, "gocachefs_compaction_threshold_ratio") == 0.85  # docs/space.md
