@@ -229,6 +229,9 @@ Result<EntryOut> link(const Request& rq, fuse_ino_t ino, fuse_ino_t newparent,
   NodeId np = fs.inos().from_fuse(newparent);
   // Namespaces are separate trees, like separate filesystems.
   if (id.ns != np.ns) return Error(Errc::cross_device, "");
+  // As for a lookup: no eviction between the new name and the kernel's
+  // reference, or the kernel could keep a name the eviction removed.
+  std::shared_lock fence(fs.evict_fence());
   GCFS_TRY_ASSIGN(Attr attr, fs.store().link(id.ns, id.ino, np.ino, newname, now_timespec()));
   fs.apply_pending(ino, attr);  // a file being written: its size so far
   return make_entry(fs, id.ns, attr);

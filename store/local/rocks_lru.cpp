@@ -92,6 +92,14 @@ Status RocksStore::record_uses(NsId id, std::span<const FileUse> uses) {
       if (!old) return old.status();
       Ino parent = use->parent;
       std::string name = use->name;
+      if (!name.empty()) {
+        // The name a lookup saw may be gone since (unlinked, renamed,
+        // exchanged): the index keeps a name that still names the file, or
+        // eviction would skip it as changed.
+        auto d = t.find_dentry(keys::dentry(parent, keys::dentry_cookie(name), name));
+        if (!d) return d.status();
+        if (!d->has_value() || (*d)->ino != ino) name.clear();
+      }
       if (old->has_value()) {
         if (**old >= use->time_ns && !use->from_mtime) continue;  // nothing newer
         const std::string lk = lru_key(**old, ino);

@@ -172,6 +172,33 @@ TEST_F(LinkTest, EvictionTakesEveryNameAndTheLruNameFollowsUnlinks) {
   expect_clean();
 }
 
+TEST_F(LinkTest, AUseSeenThroughANameGoneSinceKeepsAnIndexNameThatNamesTheFile) {
+  const Ino ab = lookup(kRootIno, "ab");
+  const Ino f = lookup(ab, "rand-d");
+  ASSERT_TRUE(link(f, kRootIno, "other"));
+  // A lookup through "other" was recorded; the name goes before the uses are written.
+  ASSERT_TRUE(store_->unlink(ns_, kRootIno, "other", kT2));
+  FileUse u;
+  u.ino = f;
+  u.parent = kRootIno;
+  u.name = "other";
+  u.time_ns = int64_t{1} << 62;
+  ASSERT_TRUE(store_->record_uses(ns_, std::span<const FileUse>(&u, 1)));
+  bool found = false;
+  for (const LruEntry& e : store_->lru_oldest(ns_, 100).value()) {
+    if (e.ino != f) continue;
+    found = true;
+    EXPECT_EQ(e.last_use_ns, u.time_ns);
+    EXPECT_EQ(e.parent, ab);
+    EXPECT_EQ(e.name, "rand-d");
+  }
+  EXPECT_TRUE(found);
+  auto r = store_->unlink_if_unused(ns_, ab, "rand-d", f, INT64_MAX, kT2);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r, UnlinkIf::unlinked);
+  expect_clean();
+}
+
 TEST_F(LinkTest, LinkCountLimit) {
   const Ino f = lookup(kRootIno, "trim.txt");
   auto rec = parse_inode(testing::get_raw(*store_, ns_, keys::inode(f))->value(), f);
