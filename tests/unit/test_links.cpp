@@ -150,7 +150,9 @@ TEST_F(LinkTest, EvictionTakesEveryNameAndTheLruNameFollowsUnlinks) {
   ASSERT_TRUE(store_->unlink(ns_, ab, "rand-d", kT2));
   ASSERT_TRUE(link(f, ab, "again"));
   bool found = false;
-  for (const LruEntry& e : store_->lru_oldest(ns_, 100).value()) {
+  // The Result outlives the loop (a range-for over .value() of a temporary would not).
+  const std::vector<LruEntry> index = store_->lru_oldest(ns_, 100).value();
+  for (const LruEntry& e : index) {
     if (e.ino != f) continue;
     found = true;
     EXPECT_TRUE((e.parent == kRootIno && e.name == "keep") || (e.parent == ab && e.name == "again"))
@@ -185,7 +187,9 @@ TEST_F(LinkTest, AUseSeenThroughANameGoneSinceKeepsAnIndexNameThatNamesTheFile) 
   u.time_ns = int64_t{1} << 62;
   ASSERT_TRUE(store_->record_uses(ns_, std::span<const FileUse>(&u, 1)));
   bool found = false;
-  for (const LruEntry& e : store_->lru_oldest(ns_, 100).value()) {
+  // The Result outlives the loop (a range-for over .value() of a temporary would not).
+  const std::vector<LruEntry> index = store_->lru_oldest(ns_, 100).value();
+  for (const LruEntry& e : index) {
     if (e.ino != f) continue;
     found = true;
     EXPECT_EQ(e.last_use_ns, u.time_ns);
