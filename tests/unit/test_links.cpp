@@ -39,6 +39,17 @@ class LinkTest : public SnapshotTest {
     }
     return out;
   }
+  // The LRU index's record of `ino` (nullopt when it is not indexed).
+  std::optional<LruEntry> index_entry(Ino ino) {
+    auto all = store_->lru_oldest(ns_, 1000);
+    EXPECT_TRUE(all) << all.error().message();
+    if (all) {
+      for (const LruEntry& e : *all) {
+        if (e.ino == ino) return e;
+      }
+    }
+    return std::nullopt;
+  }
   void expect_clean(NsId ns = 0) {
     if (ns == 0) ns = ns_;
     expect_clean_namespace(*store_, ns);
@@ -149,16 +160,11 @@ TEST_F(LinkTest, EvictionTakesEveryNameAndTheLruNameFollowsUnlinks) {
   // The index's name goes: it follows to a name that stays.
   ASSERT_TRUE(store_->unlink(ns_, ab, "rand-d", kT2));
   ASSERT_TRUE(link(f, ab, "again"));
-  bool found = false;
-  // The Result outlives the loop (a range-for over .value() of a temporary would not).
-  const std::vector<LruEntry> index = store_->lru_oldest(ns_, 100).value();
-  for (const LruEntry& e : index) {
-    if (e.ino != f) continue;
-    found = true;
-    EXPECT_TRUE((e.parent == kRootIno && e.name == "keep") || (e.parent == ab && e.name == "again"))
-        << e.parent << "/" << e.name;
-  }
-  EXPECT_TRUE(found);
+  const auto e = index_entry(f);
+  ASSERT_TRUE(e);
+  EXPECT_TRUE((e->parent == kRootIno && e->name == "keep") ||
+              (e->parent == ab && e->name == "again"))
+      << e->parent << "/" << e->name;
   expect_clean();
 
   std::vector<EntryName> others;
@@ -186,17 +192,11 @@ TEST_F(LinkTest, AUseSeenThroughANameGoneSinceKeepsAnIndexNameThatNamesTheFile) 
   u.name = "other";
   u.time_ns = int64_t{1} << 62;
   ASSERT_TRUE(store_->record_uses(ns_, std::span<const FileUse>(&u, 1)));
-  bool found = false;
-  // The Result outlives the loop (a range-for over .value() of a temporary would not).
-  const std::vector<LruEntry> index = store_->lru_oldest(ns_, 100).value();
-  for (const LruEntry& e : index) {
-    if (e.ino != f) continue;
-    found = true;
-    EXPECT_EQ(e.last_use_ns, u.time_ns);
-    EXPECT_EQ(e.parent, ab);
-    EXPECT_EQ(e.name, "rand-d");
-  }
-  EXPECT_TRUE(found);
+  const auto e = index_entry(f);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->last_use_ns, u.time_ns);
+  EXPECT_EQ(e->parent, ab);
+  EXPECT_EQ(e->name, "rand-d");
   auto r = store_->unlink_if_unused(ns_, ab, "rand-d", f, INT64_MAX, kT2);
   ASSERT_TRUE(r);
   EXPECT_EQ(*r, UnlinkIf::unlinked);
