@@ -239,6 +239,16 @@ struct Queue {
     if (sched_setaffinity(0, sizeof(set), &set) != 0) {
       spdlog::debug("io_uring queue {}: cannot pin to CPU {}: {}", qid, qid, std::strerror(errno));
     }
+    // SCHED_BATCH: a request woken for this thread does not preempt the
+    // task running on its CPU. For a request the caller waits on nothing
+    // changes (the caller sleeps at once and this thread runs), but a
+    // RELEASE, which the caller does not wait for, no longer costs it two
+    // context switches: it is served with the caller's next request.
+    // open+read+close of every action entry: 35 -> 25 us (docs/design.md).
+    sched_param batch{};
+    if (sched_setscheduler(0, SCHED_BATCH, &batch) != 0) {
+      spdlog::debug("io_uring queue {}: SCHED_BATCH: {}", qid, std::strerror(errno));
+    }
     for (auto& e : entries) prep(*e, abi::kCmdRegister);
     arm_wake();
     if (int rc = io_uring_submit(&ring); rc < 0) {

@@ -41,6 +41,21 @@ def threads_and_fds(pid: int) -> tuple[int, int]:
     return len(os.listdir(f"/proc/{pid}/task")), len(os.listdir(f"/proc/{pid}/fd"))
 
 
+SCHED_OTHER, SCHED_BATCH = 0, 3
+
+
+def thread_policies(pid: int) -> dict[str, set[int]]:
+    """{thread name: scheduling policies of the threads so named} (/proc/PID/task/*/stat
+    field 41)."""
+    out: dict[str, set[int]] = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with contextlib.suppress(FileNotFoundError):
+            stat = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
+            name = stat[stat.index("(") + 1 : stat.rindex(")")]
+            out.setdefault(name, set()).add(int(stat[stat.rindex(")") + 2 :].split()[38]))
+    return out
+
+
 def workload(root: Path, seed: int, files: int) -> dict[str, bytes]:
     """Create, rewrite, rename and unlink; returns what must be there."""
     rng = random.Random(seed)
@@ -78,6 +93,11 @@ def test_uring_carries_thousands_of_requests_and_gives_back_what_it_takes(gocach
     )
     # Warm up the daemon's own threads (RocksDB, libfuse's) before counting.
     workload(root, 0, 50)
+    # The queue threads run under SCHED_BATCH (docs/operations.md), the others as started.
+    policies = thread_policies(d.pid)
+    rings = {n: p for n, p in policies.items() if n.startswith("fuse-ring-")}
+    assert rings and all(p == {SCHED_BATCH} for p in rings.values()), policies
+    assert all(p == {SCHED_OTHER} for n, p in policies.items() if n not in rings), policies
     before = threads_and_fds(d.pid)
     results: dict[int, dict[str, bytes]] = {}
     errors: list[BaseException] = []
