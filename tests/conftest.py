@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import stat
 import sys
 import threading
@@ -22,6 +23,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402
 
 DEFAULT_WATCHDOG_S = 240
+
+# A suite started in the background of a non-interactive shell (`cmd &`) inherits SIGINT
+# ignored, and so would every daemon it starts: libfuse installs no handler over an ignored
+# signal, and test_signal_clean_shutdown[SIGINT] waited 15 s for nothing. A handler here
+# becomes the default disposition in the daemons (exec resets caught signals).
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_configure(config):
