@@ -2,7 +2,7 @@
 
 Every test runs with Go 1.23 (bookworm-backports, the primary toolchain) and then with
 Go 1.19 (Debian's default; GOFLAGS=-trimpath makes it compile std into the cache as Go >=
-1.20 does). The slow cases that one run shows as well as two (`go build cmd`,
+1.20 does). The slow cases that one run shows as well as two (`go build cmd/compile`,
 GODEBUG=gocacheverify=1) run with Go 1.23 only. Timings of the same builds with GOCACHE on a
 plain directory are measured side by side and printed in pytest's terminal summary
 ("gocachefs measurements"); nothing asserts on timing.
@@ -203,18 +203,20 @@ def test_program_byte_identical(e2e):
 primary_only = pytest.mark.parametrize("e2e", TOOLCHAINS[:1], indirect=True)
 
 
-@primary_only  # go build cmd: the std case with larger files (tens of MB)
-def test_cold_then_warm_build_cmd(e2e):
-    r, cold = e2e.go_run(e2e.mount_cache, "build", "-x", "cmd")
+@primary_only  # the std case with larger files: cmd/compile caches outputs of tens of MB
+def test_cold_then_warm_build_cmd_compile(e2e):
+    # cmd/compile, not all of cmd: the same sizes (its SSA package's archive is ~36 MB, the
+    # largest of cmd) in 40 s of CPU instead of 110 (CI time).
+    r, cold = e2e.go_run(e2e.mount_cache, "build", "-x", "cmd/compile")
     n = len(COMPILE_RE.findall(r.stderr))
-    assert n > 100, f"cold go build cmd ran only {n} compiles"
-    r, warm = e2e.go_run(e2e.mount_cache, "build", "-x", "cmd")
+    assert n > 50, f"cold go build cmd/compile ran only {n} compiles"  # ~70 after std
+    r, warm = e2e.go_run(e2e.mount_cache, "build", "-x", "cmd/compile")
     compiles = [l for l in r.stderr.splitlines() if COMPILE_RE.search(l)]
-    assert not compiles, f"warm go build cmd compiled {len(compiles)}, e.g. {compiles[:2]}"
+    assert not compiles, f"warm go build cmd/compile compiled {len(compiles)}, e.g. {compiles[:2]}"
     largest = max((p.stat().st_size for p in e2e.mount_cache.glob("??/*-d")), default=0)
-    record(f"  go build cmd on gocachefs ({e2e.version}): cold {cold:.1f}s ({n} compiles), warm "
-           f"{warm:.2f}s (0 compiles); largest output {largest / 1e6:.1f} MB")
-    assert largest > 10e6, "go build cmd should cache outputs of tens of MB"
+    record(f"  go build cmd/compile on gocachefs ({e2e.version}): cold {cold:.1f}s ({n} compiles), "
+           f"warm {warm:.2f}s (0 compiles); largest output {largest / 1e6:.1f} MB")
+    assert largest > 20e6, "go build cmd/compile should cache outputs of tens of MB"
 
 
 @primary_only  # GODEBUG=gocacheverify=1 rebuilds everything: a cold build's time
