@@ -45,12 +45,22 @@ def _can_bind(port: int) -> bool:
             return False
 
 
+# Ports handed out by this process: servers pick theirs when made and bind when started, so
+# the three nodes of a cluster made in one go could draw the same free port (CI 2026-12-08:
+# "remote endpoint 127.0.0.1:40839/0 given twice"), or one's port could be another's bus.
+_given: set[int] = set()
+
+
 def free_port(cluster: bool = False) -> int:
-    """A free loopback port (and port+10000, a cluster node's bus, when cluster)."""
+    """A free loopback port (and port+10000, a cluster node's bus, when cluster), never one
+    this process handed out before."""
     for _ in range(500):
         p = random.randint(20000, 45000)
-        if _can_bind(p) and (not cluster or _can_bind(p + 10000)):
-            return p
+        wanted = {p, p + 10000} if cluster else {p}
+        if wanted & _given or not all(_can_bind(q) for q in wanted):
+            continue
+        _given.update(wanted)
+        return p
     raise RuntimeError("no free loopback port")
 
 
