@@ -244,7 +244,8 @@ struct Queue {
     // changes (the caller sleeps at once and this thread runs), but a
     // RELEASE, which the caller does not wait for, no longer costs it two
     // context switches: it is served with the caller's next request.
-    // open+read+close of every action entry: 35 -> 25 us (docs/operations.md).
+    // open+read+close of 1,233 action entries: 35.8 -> 24.9 us a file
+    // (docs/operations.md).
     sched_param batch{};
     if (sched_setscheduler(0, SCHED_BATCH, &batch) != 0) {
       spdlog::debug("io_uring queue {}: SCHED_BATCH: {}", qid, std::strerror(errno));
